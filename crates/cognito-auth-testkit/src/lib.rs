@@ -1,0 +1,33 @@
+//! # cognito-auth-testkit
+//!
+//! A local, Cognito-shaped OAuth2 issuer for tests and demos: no AWS account, real RS256
+//! signatures, real HTTP on loopback.
+//!
+//! - [`LocalIssuer`] serves `/.well-known/jwks.json`, `/.well-known/openid-configuration`,
+//!   `/oauth2/token` (client credentials, authorization code + PKCE, refresh token),
+//!   `/oauth2/authorize` and `/oauth2/revoke`, counts requests and injects [`Fault`]s.
+//! - [`TokenBuilder`] mints access and ID tokens with Cognito's claim shapes, and broken ones
+//!   (expired, other key, HS256, `alg: none`, missing claims...).
+//!
+//! ```
+//! use cognito_auth_testkit::{ClientSpec, LocalIssuer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let issuer = LocalIssuer::builder()
+//!     .client(ClientSpec::new("worker", "s3cret").scopes(["orders/read"]))
+//!     .start()
+//!     .await;
+//! let expired = issuer.access_token().client_id("worker").expired().sign();
+//! assert_eq!(expired.split('.').count(), 3);
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+mod keys;
+mod mint;
+mod server;
+
+pub use keys::{SigningKey, jwks_json, random_id, random_uuid};
+pub use mint::{Kind, Signing, TokenBuilder, now};
+pub use server::{ClientSpec, Fault, LocalIssuer, LocalIssuerBuilder};

@@ -1,0 +1,102 @@
+//! Verification throughput: distinct valid tokens (full path: parse, RS256, claims), one reused
+//! token (verified-token cache), and raw aws-lc-rs RSA verification of the same bytes.
+//!
+//! Run: `cargo bench -p cognito-auth --bench verify`
+
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cognito_auth::verify::{TokenUse, Verifier};
+use cognito_auth_testkit::{Kind, SigningKey, TokenBuilder, jwks_json};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use futures_util::FutureExt;
+use std::hint::black_box;
+
+const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench";
+
+fn mint(key: &SigningKey, i: usize) -> String {
+    TokenBuilder::new(Kind::Access, ISSUER, key)
+        .client_id("bench-client")
+        .scopes(["orders/read", "orders/write"])
+        .claim("n", i)
+        .sign()
+}
+
+fn verifier(key: &SigningKey, cache: usize) -> Verifier {
+    Verifier::builder()
+        .issuer(ISSUER)
+        .jwks_json(jwks_json(std::slice::from_ref(key)))
+        .token_use(TokenUse::Access)
+        .allowed_clients(["bench-client"])
+        .required_scopes(["orders/read"])
+        .token_cache_capacity(cache)
+        .build()
+        .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let key = SigningKey::generate();
+    let tokens: Vec<String> = (0..4096).map(|i| mint(&key, i)).collect();
+    let mut g = c.benchmark_group("verify");
+    g.throughput(Throughput::Elements(1));
+
+    // Every call does the whole job: the cache is off, so no token is recognised.
+    let full = verifier(&key, 0);
+    let mut i = 0;
+    g.bench_function("distinct_tokens", |b| {
+        b.iter(|| {
+            i = (i + 1) % tokens.len();
+            let t = full
+                .verify(black_box(&tokens[i]))
+                .now_or_never()
+                .unwrap()
+                .unwrap();
+            black_box(t);
+        })
+    });
+
+    let cached = verifier(&key, 10_000);
+    let one = &tokens[0];
+    cached.verify(one).now_or_never().unwrap().unwrap();
+    g.bench_function("reused_token", |b| {
+        b.iter(|| {
+            let t = cached
+                .verify(black_box(one))
+                .now_or_never()
+                .unwrap()
+                .unwrap();
+            black_box(t);
+        })
+    });
+
+    // The floor: aws-lc-rs RS256 verification of the same signing input and signature.
+    let (n, e) = key.public_components();
+    let parsed = RsaPublicKeyComponents {
+        n: &n[..],
+        e: &e[..],
+    }
+    .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+    .unwrap();
+    let inputs: Vec<(Vec<u8>, Vec<u8>)> = tokens
+        .iter()
+        .map(|t| {
+            let (signing_input, sig) = t.rsplit_once('.').unwrap();
+            (
+                signing_input.as_bytes().to_vec(),
+                URL_SAFE_NO_PAD.decode(sig).unwrap(),
+            )
+        })
+        .collect();
+    let mut j = 0;
+    g.bench_function("raw_rsa_verify", |b| {
+        b.iter(|| {
+            j = (j + 1) % inputs.len();
+            let (m, s) = &inputs[j];
+            parsed.verify_sig(black_box(m), black_box(s)).unwrap();
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

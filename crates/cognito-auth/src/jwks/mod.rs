@@ -1,0 +1,327 @@
+//! JSON Web Key Sets: parsing ([`KeySet`]) and the shared key cache behind the verifier.
+//!
+//! The cache is read without locks on the hot path (an [`arc_swap::ArcSwap`] snapshot).
+//! Network work happens only when:
+//! - no keys were fetched yet, or the last good keys are older than
+//!   `refresh_interval + stale_if_error` (the caller waits; concurrent callers share one fetch);
+//! - a token names an unknown `kid` (one refetch per `unknown_kid_cooldown`, shared);
+//! - the keys are older than `refresh_interval` (refreshed in the background while callers keep
+//!   using the current keys; a failed refresh keeps them, stale-if-error, and retries after
+//!   `retry_interval`).
+
+mod keys;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+
+pub use keys::{JwksParseError, KeySet, MAX_RSA_BITS, MIN_RSA_BITS, RsaKey, SkippedKey};
+
+use crate::transport::Http;
+use crate::verify::{Reason, VerifyError};
+
+/// Timing and size settings of the JWKS cache.
+///
+/// ```
+/// use std::time::Duration;
+/// use cognito_auth::jwks::JwksConfig;
+///
+/// let cfg = JwksConfig::default()
+///     .refresh_interval(Duration::from_secs(600))
+///     .unknown_kid_cooldown(Duration::from_secs(30));
+/// assert_eq!(cfg.get_refresh_interval(), Duration::from_secs(600));
+/// ```
+#[derive(Debug, Clone)]
+pub struct JwksConfig {
+    refresh_interval: Duration,
+    stale_if_error: Duration,
+    retry_interval: Duration,
+    unknown_kid_cooldown: Duration,
+    max_bytes: usize,
+}
+
+impl Default for JwksConfig {
+    fn default() -> Self {
+        JwksConfig {
+            refresh_interval: Duration::from_secs(10 * 60),
+            stale_if_error: Duration::from_secs(6 * 3600),
+            retry_interval: Duration::from_secs(30),
+            unknown_kid_cooldown: Duration::from_secs(30),
+            max_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl JwksConfig {
+    /// Age after which keys are refreshed in the background (default 10 min).
+    pub fn refresh_interval(mut self, d: Duration) -> Self {
+        self.refresh_interval = d;
+        self
+    }
+    /// How long past `refresh_interval` the last good keys keep serving while refreshes fail
+    /// (default 6 h). After that, verification reports `unavailable`.
+    pub fn stale_if_error(mut self, d: Duration) -> Self {
+        self.stale_if_error = d;
+        self
+    }
+    /// Wait before retrying a failed background refresh (default 30 s).
+    pub fn retry_interval(mut self, d: Duration) -> Self {
+        self.retry_interval = d;
+        self
+    }
+    /// Minimum time between two refetches caused by unknown `kid`s (default 30 s), so random
+    /// kids cannot storm the JWKS endpoint.
+    pub fn unknown_kid_cooldown(mut self, d: Duration) -> Self {
+        self.unknown_kid_cooldown = d;
+        self
+    }
+    /// Largest JWKS document accepted (default 256 KiB).
+    pub fn max_bytes(mut self, n: usize) -> Self {
+        self.max_bytes = n;
+        self
+    }
+    /// The background refresh interval.
+    pub fn get_refresh_interval(&self) -> Duration {
+        self.refresh_interval
+    }
+}
+
+struct KeyState {
+    keys: Arc<KeySet>,
+    /// When the keys were last fetched successfully (`None`: never, or offline keys).
+    fetched_at: Option<Instant>,
+    /// When a background refresh is next due.
+    next_refresh: Option<Instant>,
+    /// Number of fetch attempts so far (success or failure).
+    attempts: u64,
+    /// The error of the latest attempt, if it failed.
+    last_error: Option<VerifyError>,
+}
+
+/// One JWKS URL (or an offline key set) and its cached keys.
+pub(crate) struct JwksSource {
+    url: Option<Box<str>>,
+    http: Http,
+    cfg: JwksConfig,
+    state: ArcSwap<KeyState>,
+    fetch_lock: tokio::sync::Mutex<()>,
+    last_unknown_kid_refetch: std::sync::Mutex<Option<Instant>>,
+    refreshing: AtomicBool,
+    /// Bumped whenever a key disappears or changes, so verified-token caches drop old entries.
+    epoch: AtomicU64,
+}
+
+impl std::fmt::Debug for JwksSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksSource")
+            .field("url", &self.url)
+            .field("keys", &self.state.load().keys.len())
+            .finish()
+    }
+}
+
+impl JwksSource {
+    pub fn remote(url: String, http: Http, cfg: JwksConfig) -> Self {
+        JwksSource {
+            url: Some(url.into_boxed_str()),
+            http,
+            cfg,
+            state: ArcSwap::from_pointee(KeyState {
+                keys: Arc::new(KeySet::default()),
+                fetched_at: None,
+                next_refresh: None,
+                attempts: 0,
+                last_error: None,
+            }),
+            fetch_lock: tokio::sync::Mutex::new(()),
+            last_unknown_kid_refetch: std::sync::Mutex::new(None),
+            refreshing: AtomicBool::new(false),
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    pub fn offline(keys: KeySet, http: Http) -> Self {
+        let src = JwksSource::remote(String::new(), http, JwksConfig::default());
+        src.state.store(Arc::new(KeyState {
+            keys: Arc::new(keys),
+            fetched_at: None,
+            next_refresh: None,
+            attempts: 0,
+            last_error: None,
+        }));
+        JwksSource { url: None, ..src }
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    fn usable(&self, st: &KeyState, now: Instant) -> bool {
+        match (&self.url, st.fetched_at) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(_), Some(at)) => {
+                now.saturating_duration_since(at)
+                    <= self.cfg.refresh_interval + self.cfg.stale_if_error
+            }
+        }
+    }
+
+    /// The key for `kid`, fetching or refreshing as described in the module docs.
+    pub async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<RsaKey>, VerifyError> {
+        let now = Instant::now();
+        let st = self.state.load();
+        if self.usable(&st, now) {
+            if let Some(k) = st.keys.get(kid) {
+                if st.next_refresh.is_some_and(|due| now >= due) {
+                    self.refresh_in_background();
+                }
+                return Ok(k.clone());
+            }
+            if self.url.is_none() || !self.take_unknown_kid_slot(now) {
+                return Err(unknown_kid());
+            }
+        }
+        let seen = st.attempts;
+        drop(st);
+        self.refresh(seen).await?;
+        self.state
+            .load()
+            .keys
+            .get(kid)
+            .cloned()
+            .ok_or_else(unknown_kid)
+    }
+
+    /// Fetches now unless an attempt newer than `seen` already happened (then shares its
+    /// outcome). Concurrent callers coalesce into one request.
+    pub async fn refresh(self: &Arc<Self>, seen: u64) -> Result<(), VerifyError> {
+        let _guard = self.fetch_lock.lock().await;
+        {
+            let st = self.state.load();
+            if st.attempts != seen {
+                return match &st.last_error {
+                    Some(e) => Err(e.clone()),
+                    None => Ok(()),
+                };
+            }
+        }
+        self.fetch_and_store().await
+    }
+
+    /// Fetches unconditionally (still one at a time).
+    pub async fn refresh_now(self: &Arc<Self>) -> Result<(), VerifyError> {
+        if self.url.is_none() {
+            return Ok(());
+        }
+        let _guard = self.fetch_lock.lock().await;
+        self.fetch_and_store().await
+    }
+
+    fn refresh_in_background(self: &Arc<Self>) {
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            self.refreshing.store(false, Ordering::Release);
+            return;
+        };
+        let this = Arc::clone(self);
+        handle.spawn(async move {
+            let seen = this.state.load().attempts;
+            if let Err(e) = this.refresh(seen).await {
+                tracing::warn!(url = this.url.as_deref(), error = %e, "background JWKS refresh failed; serving the last good keys");
+            }
+            this.refreshing.store(false, Ordering::Release);
+        });
+    }
+
+    fn take_unknown_kid_slot(&self, now: Instant) -> bool {
+        let mut last = self
+            .last_unknown_kid_refetch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match *last {
+            Some(at) if now.saturating_duration_since(at) < self.cfg.unknown_kid_cooldown => false,
+            _ => {
+                *last = Some(now);
+                true
+            }
+        }
+    }
+
+    async fn fetch_and_store(&self) -> Result<(), VerifyError> {
+        let result = self.fetch().await;
+        let now = Instant::now();
+        let old = self.state.load_full();
+        let next = match result {
+            Ok(keys) => {
+                if !old.keys.is_subset_of(&keys) {
+                    self.epoch.fetch_add(1, Ordering::AcqRel);
+                }
+                tracing::debug!(url = self.url.as_deref(), keys = keys.len(), "JWKS fetched");
+                KeyState {
+                    keys: Arc::new(keys),
+                    fetched_at: Some(now),
+                    next_refresh: Some(now + self.cfg.refresh_interval),
+                    attempts: old.attempts + 1,
+                    last_error: None,
+                }
+            }
+            Err(e) => KeyState {
+                keys: Arc::clone(&old.keys),
+                fetched_at: old.fetched_at,
+                next_refresh: Some(now + self.cfg.retry_interval),
+                attempts: old.attempts + 1,
+                last_error: Some(e),
+            },
+        };
+        let outcome = match &next.last_error {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        };
+        self.state.store(Arc::new(next));
+        outcome
+    }
+
+    async fn fetch(&self) -> Result<KeySet, VerifyError> {
+        let Some(url) = self.url.as_deref() else {
+            return Err(VerifyError::unavailable("no JWKS URL configured", None));
+        };
+        let req = self
+            .http
+            .get(url)
+            .header(http::header::ACCEPT, "application/json");
+        let resp = match self.http.send_capped(req, self.cfg.max_bytes).await {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(VerifyError::unavailable(
+                    format!("could not fetch JWKS from {url}: {e}"),
+                    Some(e),
+                ));
+            }
+        };
+        if !(200..300).contains(&resp.status) {
+            return Err(VerifyError::unavailable(
+                format!("JWKS endpoint {url} answered HTTP {}", resp.status),
+                None,
+            ));
+        }
+        let keys = KeySet::from_json(&resp.body).map_err(|e| {
+            VerifyError::unavailable(format!("JWKS from {url} is not usable: {e}"), None)
+        })?;
+        if keys.is_empty() {
+            return Err(VerifyError::unavailable(
+                format!("JWKS from {url} has no usable RS256 keys"),
+                None,
+            ));
+        }
+        Ok(keys)
+    }
+}
+
+fn unknown_kid() -> VerifyError {
+    VerifyError::new(Reason::UnknownKid, "no signing key with this kid")
+}

@@ -1,0 +1,40 @@
+//! # cognito-auth
+//!
+//! Amazon Cognito authentication for Rust services, workers and command-line tools.
+//!
+//! - [`verify`]: validate Cognito access and ID tokens against the pool's JWKS
+//!   (RS256 only, issuer, `token_use`, client allowlist, scopes, groups, custom checks), with a
+//!   lock-free key cache ([`jwks`]) and a verified-token cache.
+//! - [`blocking`]: the same for synchronous callers.
+//! - [`secret`]: redacting newtypes for tokens and secrets.
+//!
+//! ```no_run
+//! use cognito_auth::verify::{TokenUse, Verifier};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let verifier = Verifier::builder()
+//!     .user_pool("us-east-1", "us-east-1_AbCdEf123")
+//!     .token_use(TokenUse::Access)
+//!     .required_scopes(["orders/read"])
+//!     .build()?;
+//! let token = verifier.verify("eyJraWQiOi...").await?;
+//! assert!(token.has_scope("orders/read"));
+//! # Ok(()) }
+//! ```
+//!
+//! ## Cargo features
+//!
+//! The default build holds the verifier only.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod blocking;
+pub mod jwks;
+pub mod secret;
+mod strict_json;
+mod transport;
+pub mod unverified;
+pub mod verify;
+
+pub use transport::{HttpConfig, TransportError};
+pub use verify::{Verifier, VerifierBuilder};

@@ -1,0 +1,252 @@
+//! The `cognito` binary against the local issuer.
+
+use std::process::Stdio;
+
+use cognito_auth_testkit::{Fault, LocalIssuer};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+
+fn cognito() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cognito"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    c
+}
+
+async fn run(cmd: &mut Command, stdin: Option<&str>) -> (i32, Vec<Value>, String) {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).await.unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().await.unwrap();
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code().unwrap(),
+        lines,
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn verify_arguments_and_exit_codes() {
+    let issuer = LocalIssuer::start().await;
+    let good = issuer
+        .access_token()
+        .client_id("c1")
+        .scopes(["a/read"])
+        .sign();
+    let (code, lines, _) = run(
+        cognito().args([
+            "verify",
+            "--issuer",
+            issuer.issuer(),
+            "--token-use",
+            "access",
+            &good,
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["valid"], true);
+    assert_eq!(lines[0]["claims"]["client_id"], "c1");
+
+    let (code, lines, _) = run(
+        cognito().args([
+            "verify",
+            "--issuer",
+            issuer.issuer(),
+            "--token-use",
+            "access",
+            "--scope",
+            "a/write",
+            &good,
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(code, 3);
+    assert_eq!(lines[0]["valid"], false);
+    assert_eq!(lines[0]["error"]["kind"], "forbidden");
+    assert_eq!(lines[0]["error"]["reason"], "insufficient_scope");
+    assert_eq!(lines[0]["error"]["required_scopes"][0], "a/write");
+}
+
+#[tokio::test]
+async fn verify_batch_from_stdin_exits_with_the_worst() {
+    let issuer = LocalIssuer::start().await;
+    let good = issuer.access_token().client_id("c1").sign();
+    let expired = issuer.access_token().client_id("c1").expired().sign();
+    let other_client = issuer.access_token().client_id("c2").sign();
+    let input = format!(
+        "{good}\n\n{expired}\n{other_client}\n{}\nnot-a-token\n",
+        "x".repeat(70_000)
+    );
+    let (code, lines, _) = run(
+        cognito()
+            .args([
+                "verify",
+                "--issuer",
+                issuer.issuer(),
+                "--token-use",
+                "access",
+                "-",
+            ])
+            .env("COGNITO_CLIENT_IDS", "c1"),
+        Some(&input),
+    )
+    .await;
+    assert_eq!(code, 3, "forbidden (3) is the worst of 0, 1, 3");
+    let reasons: Vec<&str> = lines
+        .iter()
+        .map(|l| l["error"]["reason"].as_str().unwrap_or("ok"))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "ok",
+            "expired",
+            "client_not_allowed",
+            "token_too_large",
+            "malformed"
+        ]
+    );
+    for l in &lines {
+        assert!(!l.to_string().contains(&good), "output never echoes tokens");
+    }
+}
+
+#[tokio::test]
+async fn verify_reports_unavailable_and_usage_errors() {
+    let issuer = LocalIssuer::start().await;
+    issuer.set_jwks_fault(Fault::status(503));
+    let t = issuer.access_token().sign();
+    let (code, lines, _) = run(
+        cognito().args([
+            "verify",
+            "--issuer",
+            issuer.issuer(),
+            "--token-use",
+            "access",
+            &t,
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(code, 4);
+    assert_eq!(lines[0]["error"]["kind"], "unavailable");
+
+    let (code, _, err) = run(
+        cognito().args(["verify", "--token-use", "access", &t]),
+        None,
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = run(
+        cognito().args(["verify", "--issuer", issuer.issuer(), &t]),
+        None,
+    )
+    .await;
+    assert_eq!(code, 2, "--token-use is required");
+}
+
+#[tokio::test]
+async fn verify_with_jwks_file_and_separate_jwks_url() {
+    let issuer = LocalIssuer::builder()
+        .issuer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_x")
+        .pool_id("us-east-1_x")
+        .start()
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, issuer.jwks_json()).unwrap();
+    let t = issuer.access_token().sign();
+    let (code, lines, _) = run(
+        cognito()
+            .args([
+                "verify",
+                "--user-pool-id",
+                "us-east-1_x",
+                "--token-use",
+                "access",
+                "--jwks-file",
+            ])
+            .arg(&file)
+            .arg(&t),
+        None,
+    )
+    .await;
+    assert_eq!(code, 0, "{lines:?}");
+    assert_eq!(issuer.jwks_requests(), 0);
+    let (code, _, _) = run(
+        cognito()
+            .args(["verify", "--token-use", "access", &t])
+            .env("COGNITO_USER_POOL_ID", "us-east-1_x")
+            .env("COGNITO_JWKS_URL", issuer.jwks_url()),
+        None,
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(issuer.jwks_requests(), 1);
+}
+
+#[tokio::test]
+async fn decode_is_labelled_unverified() {
+    let issuer = LocalIssuer::start().await;
+    let t = issuer.access_token().client_id("c9").sign();
+    let out = cognito().args(["decode", &t]).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verified"], false);
+    assert!(v["warning"].as_str().unwrap().contains("UNVERIFIED"));
+    assert_eq!(v["payload"]["client_id"], "c9");
+    assert_eq!(v["header"]["alg"], "RS256");
+    let out = cognito()
+        .args(["decode", "garbage"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[tokio::test]
+async fn local_issuer_runs_in_the_foreground() {
+    let mut child = cognito()
+        .args(["local", "--client", "w1:s1:x/read,x/write"])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut token_url = None;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(u) = line.trim().strip_prefix("token endpoint:") {
+            token_url = Some(u.trim().to_owned());
+            break;
+        }
+    }
+    let token_url = token_url.expect("token endpoint printed");
+    let resp = reqwest::Client::new()
+        .post(&token_url)
+        .basic_auth("w1", Some("s1"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials&scope=x%2Fread")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    child.kill().await.unwrap();
+}
