@@ -30,6 +30,7 @@
 
 pub mod blocking;
 pub mod jwks;
+pub mod m2m;
 pub mod secret;
 mod strict_json;
 mod transport;

@@ -92,6 +92,7 @@ pub enum TransportError {
 #[derive(Debug, Clone)]
 pub(crate) struct HttpResponse {
     pub status: u16,
+    pub headers: http::HeaderMap,
     pub body: Bytes,
 }
 
@@ -126,6 +127,15 @@ impl Http {
         self.client.get(url)
     }
 
+    pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
+        self.client.post(url)
+    }
+
+    /// Sends a request and reads the whole body, refusing bodies above the configured cap.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<HttpResponse, TransportError> {
+        self.send_capped(req, self.config.max_response_bytes).await
+    }
+
     /// Sends a request and reads the whole body, refusing bodies above `limit`.
     pub async fn send_capped(
         &self,
@@ -155,6 +165,7 @@ impl Http {
             return Err(TransportError::TooLarge { limit });
         }
         let status = resp.status().as_u16();
+        let headers = std::mem::take(resp.headers_mut());
         let mut body = BytesMut::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_err(e))? {
             if body.len() + chunk.len() > limit {
@@ -164,6 +175,7 @@ impl Http {
         }
         Ok(HttpResponse {
             status,
+            headers,
             body: body.freeze(),
         })
     }

@@ -5,6 +5,7 @@
 
 mod decode;
 mod local;
+mod token;
 mod verify;
 
 use std::process::ExitCode;
@@ -26,7 +27,7 @@ pub const EXIT_UNAVAILABLE: u8 = 4;
 #[command(
     name = "cognito",
     version,
-    about = "Amazon Cognito from the command line: verify and decode tokens, run a local issuer"
+    about = "Amazon Cognito from the command line: verify and decode tokens, fetch M2M tokens, run a local issuer"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -41,6 +42,8 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Run the local Cognito-shaped issuer in the foreground.
     Local(local::LocalArgs),
+    /// Fetch a client-credentials (M2M) access token and print it.
+    Token(token::TokenArgs),
 }
 
 /// A usage error: printed to stderr, exit code 2.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
             Command::Verify(args) => verify::run(args).await,
             Command::Decode(args) => decode::run(args),
             Command::Local(args) => local::run(args).await,
+            Command::Token(args) => token::run(args).await,
         }
     });
     match code {

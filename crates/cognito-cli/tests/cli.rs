@@ -250,3 +250,110 @@ async fn local_issuer_runs_in_the_foreground() {
     assert_eq!(body["token_type"], "Bearer");
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn token_prints_the_access_token_or_json() {
+    let issuer = LocalIssuer::builder()
+        .client(
+            cognito_auth_testkit::ClientSpec::new("w1", "s3cr3t-cli").scopes(["x/read", "x/write"]),
+        )
+        .start()
+        .await;
+    let out = cognito()
+        .args([
+            "token",
+            "--token-url",
+            &issuer.token_url(),
+            "--client-id",
+            "w1",
+            "--scope",
+            "x/read",
+        ])
+        .env("COGNITO_CLIENT_SECRET", "s3cr3t-cli")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_eq!(token.split('.').count(), 3);
+    let (code, lines, _) = run(
+        cognito().args([
+            "verify",
+            "--issuer",
+            issuer.issuer(),
+            "--token-use",
+            "access",
+            "--scope",
+            "x/read",
+            &token,
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(code, 0, "{lines:?}");
+
+    let out = cognito()
+        .args([
+            "token",
+            "--domain",
+            issuer.base_url(),
+            "--json",
+            "--auth",
+            "body",
+        ])
+        .env("COGNITO_CLIENT_ID", "w1")
+        .env("COGNITO_CLIENT_SECRET", "s3cr3t-cli")
+        .env("COGNITO_SCOPES", "x/read,x/write")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["expires_in"], 3600);
+    assert_eq!(v["scope"], "x/read x/write");
+
+    let out = cognito()
+        .args([
+            "token",
+            "--token-url",
+            &issuer.token_url(),
+            "--client-id",
+            "w1",
+        ])
+        .env("COGNITO_CLIENT_SECRET", "wrong-secret-zz")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("invalid_client"), "{err}");
+    assert!(!err.contains("wrong-secret-zz"));
+
+    // Every attempt (the first and three retries) fails with 503: "unavailable", exit 4.
+    issuer.reset_counters();
+    issuer.push_token_faults(std::iter::repeat_n(Fault::status(503), 4));
+    let out = cognito()
+        .args([
+            "token",
+            "--token-url",
+            &issuer.token_url(),
+            "--client-id",
+            "w1",
+        ])
+        .env("COGNITO_CLIENT_SECRET", "s3cr3t-cli")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        issuer.token_requests(),
+        4,
+        "5xx answers are retried, boundedly"
+    );
+}

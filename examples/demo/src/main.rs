@@ -1,5 +1,6 @@
 //! `cargo run -p cognito-demo`: the whole toolkit on the embedded local issuer.
 
+use cognito_auth::m2m::{M2mClient, TokenSource};
 use cognito_auth::verify::{TokenUse, Verifier};
 use cognito_auth_testkit::{ClientSpec, LocalIssuer};
 
@@ -66,5 +67,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             e.kind().http_status()
         );
     }
+
+    // 2. A worker fetches a client-credentials token, cached and shared.
+    let tokens = TokenSource::new(
+        M2mClient::builder()
+            .domain(issuer.base_url())
+            .client_id("reporting-worker")
+            .client_secret("worker-secret")
+            .default_scopes("orders/read")
+            .build()?,
+    );
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let tokens = tokens.clone();
+        tasks.push(tokio::spawn(async move { tokens.token().await }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let token = tokens.token().await?;
+    println!(
+        "\n[m2m]    100 concurrent callers, {} token request(s); token expires in {:?}",
+        issuer.token_requests(),
+        token.expires_in()
+    );
+    let verified = verifier.verify(token.secret()).await?;
+    println!(
+        "[m2m]    the API accepts it: client={} scopes={}",
+        verified.client_id(),
+        verified.scopes()
+    );
+    println!("[m2m]    Debug never shows secrets: {token:?}");
     Ok(())
 }
