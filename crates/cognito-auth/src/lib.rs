@@ -28,6 +28,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "activity")]
+pub mod activity;
 pub mod blocking;
 pub mod jwks;
 pub mod m2m;
@@ -36,6 +38,8 @@ mod strict_json;
 mod transport;
 pub mod unverified;
 pub mod verify;
+#[cfg(feature = "web")]
+pub mod web;
 
 pub use transport::{HttpConfig, TransportError};
 pub use verify::{Verifier, VerifierBuilder};

@@ -1,5 +1,7 @@
 //! `cargo run -p cognito-demo`: the whole toolkit on the embedded local issuer.
 
+mod service;
+
 use cognito_auth::m2m::{M2mClient, TokenSource};
 use cognito_auth::verify::{TokenUse, Verifier};
 use cognito_auth_testkit::{ClientSpec, LocalIssuer};
@@ -8,6 +10,10 @@ use cognito_auth_testkit::{ClientSpec, LocalIssuer};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let issuer = LocalIssuer::builder()
         .client(ClientSpec::new("reporting-worker", "worker-secret").scopes(["orders/read"]))
+        .client(
+            ClientSpec::new("order-writer", "writer-secret")
+                .scopes(["orders/read", "orders/write"]),
+        )
         .start()
         .await;
     println!("local issuer:  {}", issuer.issuer());
@@ -98,5 +104,44 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         verified.scopes()
     );
     println!("[m2m]    Debug never shows secrets: {token:?}");
+
+    // 3. An axum service protected by cognito-auth-axum, called by two M2M workers.
+    let base = service::start(issuer.issuer()).await?;
+    println!("\n[axum]   orders API on {base}");
+    let writer = TokenSource::new(
+        M2mClient::builder()
+            .domain(issuer.base_url())
+            .client_id("order-writer")
+            .client_secret("writer-secret")
+            .build()?,
+    );
+    let http = reqwest::Client::new();
+    let calls: [(&str, &str, Option<&TokenSource>); 5] = [
+        ("GET", "/orders", Some(&tokens)),
+        ("POST", "/orders", Some(&tokens)),
+        ("POST", "/orders", Some(&writer)),
+        ("GET", "/orders", None),
+        ("DELETE", "/orders", Some(&writer)),
+    ];
+    for (method, path, who) in calls {
+        let mut req = http.request(method.parse()?, format!("{base}{path}"));
+        let caller = match who {
+            Some(src) => {
+                req = req.headers(src.headers().await?);
+                src.client().client_id().to_owned()
+            }
+            None => "anonymous".to_owned(),
+        };
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let www = resp
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| format!("  WWW-Authenticate: {v}"))
+            .unwrap_or_default();
+        let body = resp.text().await?;
+        println!("[axum]   {caller:<16} {method:<6} {path} -> {status} {body}{www}");
+    }
     Ok(())
 }

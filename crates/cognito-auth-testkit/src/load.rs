@@ -1,0 +1,102 @@
+//! A bounded load generator for loopback benchmarks: a fixed number of keep-alive HTTP/1.1
+//! connections, each sending one request after another for a fixed time.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use std::time::Duration;
+//! let report = cognito_auth_testkit::load::run(
+//!     "http://127.0.0.1:8080/protected",
+//!     Some("Bearer eyJ..."),
+//!     32,
+//!     Duration::from_secs(5),
+//! )
+//! .await;
+//! println!("{:.0} req/s", report.requests_per_second());
+//! # }
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+/// What a load run measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadReport {
+    /// Requests answered with 2xx.
+    pub ok: u64,
+    /// Requests answered with another status.
+    pub non_2xx: u64,
+    /// Requests that failed at the transport level.
+    pub errors: u64,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+}
+
+impl LoadReport {
+    /// Successful requests per second.
+    pub fn requests_per_second(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Sends GET requests to `url` on `concurrency` connections for `duration`.
+pub async fn run(
+    url: &str,
+    authorization: Option<&str>,
+    concurrency: usize,
+    duration: Duration,
+) -> LoadReport {
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(concurrency)
+        .build_http();
+    let uri: http::Uri = url.parse().expect("URL");
+    let auth: Option<http::HeaderValue> = authorization.map(|a| a.parse().expect("header value"));
+    let ok = Arc::new(AtomicU64::new(0));
+    let non_2xx = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency.max(1) {
+        let (client, uri, auth) = (client.clone(), uri.clone(), auth.clone());
+        let (ok, non_2xx, errors) = (ok.clone(), non_2xx.clone(), errors.clone());
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < deadline {
+                let mut req = http::Request::get(uri.clone());
+                if let Some(a) = &auth {
+                    req = req.header(http::header::AUTHORIZATION, a.clone());
+                }
+                let req = req.body(Empty::new()).expect("request");
+                match client.request(req).await {
+                    Ok(resp) => {
+                        let success = resp.status().is_success();
+                        if resp.into_body().collect().await.is_err() {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        } else if success {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        } else {
+                            non_2xx.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Err(_) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    LoadReport {
+        ok: ok.load(Ordering::Relaxed),
+        non_2xx: non_2xx.load(Ordering::Relaxed),
+        errors: errors.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+    }
+}

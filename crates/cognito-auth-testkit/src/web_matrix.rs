@@ -1,0 +1,672 @@
+//! One table of web-integration cases (status, exact `WWW-Authenticate`, exact body) that
+//! every framework crate runs against its own build of the same standard app, so the
+//! integrations cannot drift.
+//!
+//! The standard app, built by each integration under test:
+//!
+//! | route | protection | body on success |
+//! |---|---|---|
+//! | `GET /whoami` | optional principal | `client:<id>` or `anonymous` |
+//! | `GET /me` | principal required (extractor) | `client:<id>` |
+//! | `GET /orders` | guard: all of `orders/read orders/list` | `orders` |
+//! | `GET /reports` | guard: any of `reports/read reports/admin` | `reports` |
+//! | `GET, POST, DELETE /items` | guard: GET `items/read`, POST `items/write`, others denied | `items` |
+//! | `GET /partners` | guard: client `partner-a` | `partners` |
+//! | `GET /typed` | typed extractor: all of `orders/read` | `typed:<id>` |
+//!
+//! Every app trusts the issuer's tokens with `token_use = access` and the allowlist
+//! [`ALLOWED_CLIENTS`]. [`App`] names the four configurations.
+
+use crate::{LocalIssuer, Signing};
+
+/// Clients every app allows.
+pub const ALLOWED_CLIENTS: [&str; 3] = ["svc-a", "svc-b", "partner-a"];
+
+/// The four app configurations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum App {
+    /// Required mode.
+    Required,
+    /// Permissive mode, invalid bearer tokens still 401.
+    Permissive,
+    /// Permissive mode with `fail_on_invalid_bearer` off.
+    PermissiveLenient,
+    /// Required mode whose verifier's JWKS URL is unreachable.
+    JwksDown,
+}
+
+/// Every configuration.
+pub const APPS: [App; 4] = [
+    App::Required,
+    App::Permissive,
+    App::PermissiveLenient,
+    App::JwksDown,
+];
+
+/// The token (or header) a case sends.
+#[derive(Debug, Clone, Copy)]
+pub enum Sent {
+    /// No authorization header.
+    Nothing,
+    /// This exact header value.
+    Raw(&'static str),
+    /// `Bearer <valid access token>` for a client with scopes.
+    Valid(&'static str, &'static [&'static str]),
+    /// `bearer <token>` (lowercase scheme).
+    LowercaseScheme(&'static str),
+    /// An expired token.
+    Expired,
+    /// Signed with a key that is not published, under the published kid.
+    BadSignature,
+    /// HS256-signed.
+    Hs256,
+    /// `alg: none`.
+    AlgNone,
+    /// An ID token (wrong `token_use`).
+    IdToken,
+}
+
+/// The body a case expects.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    /// `{"detail": "<text>"}` with `Content-Type: application/json`.
+    Detail(&'static str),
+    /// This exact text.
+    Text(&'static str),
+}
+
+/// One row of the matrix.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Name.
+    pub name: &'static str,
+    /// Which app.
+    pub app: App,
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path.
+    pub path: &'static str,
+    /// What to send.
+    pub send: Sent,
+    /// Expected status.
+    pub status: u16,
+    /// Expected `WWW-Authenticate`, exactly (`None`: absent).
+    pub www_authenticate: Option<&'static str>,
+    /// Expected body.
+    pub body: Body,
+}
+
+const NOT_PROVIDED: &str = "Authentication credentials were not provided.";
+const MALFORMED: &str = "Invalid authorization header.";
+const INVALID: &str = "Invalid or expired token.";
+const FORBIDDEN: &str = "You do not have permission to perform this action.";
+const UNAVAILABLE: &str = "Authentication is temporarily unavailable.";
+
+const BEARER: Option<&str> = Some("Bearer");
+const INVALID_TOKEN: Option<&str> = Some(r#"Bearer error="invalid_token""#);
+const INSUFFICIENT: Option<&str> = Some(r#"Bearer error="insufficient_scope""#);
+
+#[allow(clippy::too_many_arguments)]
+const fn case(
+    name: &'static str,
+    app: App,
+    method: &'static str,
+    path: &'static str,
+    send: Sent,
+    status: u16,
+    www_authenticate: Option<&'static str>,
+    body: Body,
+) -> Case {
+    Case {
+        name,
+        app,
+        method,
+        path,
+        send,
+        status,
+        www_authenticate,
+        body,
+    }
+}
+
+/// The table.
+pub fn cases() -> Vec<Case> {
+    use App::*;
+    use Body::*;
+    use Sent::*;
+    vec![
+        case(
+            "required: no header",
+            Required,
+            "GET",
+            "/me",
+            Nothing,
+            401,
+            BEARER,
+            Detail(NOT_PROVIDED),
+        ),
+        case(
+            "required: no header on optional route",
+            Required,
+            "GET",
+            "/whoami",
+            Nothing,
+            401,
+            BEARER,
+            Detail(NOT_PROVIDED),
+        ),
+        case(
+            "required: other scheme",
+            Required,
+            "GET",
+            "/me",
+            Raw("Basic dXNlcjpwYXNz"),
+            401,
+            BEARER,
+            Detail(NOT_PROVIDED),
+        ),
+        case(
+            "required: Bearer without token",
+            Required,
+            "GET",
+            "/me",
+            Raw("Bearer"),
+            401,
+            INVALID_TOKEN,
+            Detail(MALFORMED),
+        ),
+        case(
+            "required: Bearer with two values",
+            Required,
+            "GET",
+            "/me",
+            Raw("Bearer abc def"),
+            401,
+            INVALID_TOKEN,
+            Detail(MALFORMED),
+        ),
+        case(
+            "required: garbage token",
+            Required,
+            "GET",
+            "/me",
+            Raw("Bearer not.a.jwt"),
+            401,
+            INVALID_TOKEN,
+            Detail(INVALID),
+        ),
+        case(
+            "required: valid",
+            Required,
+            "GET",
+            "/me",
+            Valid("svc-a", &["orders/read"]),
+            200,
+            None,
+            Text("client:svc-a"),
+        ),
+        case(
+            "required: scheme is case-insensitive",
+            Required,
+            "GET",
+            "/me",
+            LowercaseScheme("svc-b"),
+            200,
+            None,
+            Text("client:svc-b"),
+        ),
+        case(
+            "required: expired",
+            Required,
+            "GET",
+            "/me",
+            Expired,
+            401,
+            INVALID_TOKEN,
+            Detail(INVALID),
+        ),
+        case(
+            "required: bad signature",
+            Required,
+            "GET",
+            "/me",
+            BadSignature,
+            401,
+            INVALID_TOKEN,
+            Detail(INVALID),
+        ),
+        case(
+            "required: HS256",
+            Required,
+            "GET",
+            "/me",
+            Hs256,
+            401,
+            INVALID_TOKEN,
+            Detail(INVALID),
+        ),
+        case(
+            "required: alg none",
+            Required,
+            "GET",
+            "/me",
+            AlgNone,
+            401,
+            INVALID_TOKEN,
+            Detail(INVALID),
+        ),
+        case(
+            "required: wrong token_use",
+            Required,
+            "GET",
+            "/me",
+            IdToken,
+            401,
+            INVALID_TOKEN,
+            Detail(INVALID),
+        ),
+        case(
+            "required: client not allowed",
+            Required,
+            "GET",
+            "/me",
+            Valid("svc-z", &["orders/read"]),
+            403,
+            INSUFFICIENT,
+            Detail(FORBIDDEN),
+        ),
+        case(
+            "scopes all: both",
+            Required,
+            "GET",
+            "/orders",
+            Valid("svc-a", &["orders/read", "orders/list"]),
+            200,
+            None,
+            Text("orders"),
+        ),
+        case(
+            "scopes all: one missing",
+            Required,
+            "GET",
+            "/orders",
+            Valid("svc-a", &["orders/read"]),
+            403,
+            Some(r#"Bearer error="insufficient_scope", scope="orders/read orders/list""#),
+            Detail(FORBIDDEN),
+        ),
+        case(
+            "scopes any: one present",
+            Required,
+            "GET",
+            "/reports",
+            Valid("svc-a", &["reports/admin"]),
+            200,
+            None,
+            Text("reports"),
+        ),
+        case(
+            "scopes any: none present",
+            Required,
+            "GET",
+            "/reports",
+            Valid("svc-a", &["orders/read"]),
+            403,
+            Some(r#"Bearer error="insufficient_scope", scope="reports/read reports/admin""#),
+            Detail(FORBIDDEN),
+        ),
+        case(
+            "per-method: GET allowed",
+            Required,
+            "GET",
+            "/items",
+            Valid("svc-a", &["items/read"]),
+            200,
+            None,
+            Text("items"),
+        ),
+        case(
+            "per-method: GET lacks scope",
+            Required,
+            "GET",
+            "/items",
+            Valid("svc-a", &["items/write"]),
+            403,
+            Some(r#"Bearer error="insufficient_scope", scope="items/read""#),
+            Detail(FORBIDDEN),
+        ),
+        case(
+            "per-method: POST allowed",
+            Required,
+            "POST",
+            "/items",
+            Valid("svc-a", &["items/write"]),
+            200,
+            None,
+            Text("items"),
+        ),
+        case(
+            "per-method: POST lacks scope",
+            Required,
+            "POST",
+            "/items",
+            Valid("svc-a", &["items/read"]),
+            403,
+            Some(r#"Bearer error="insufficient_scope", scope="items/write""#),
+            Detail(FORBIDDEN),
+        ),
+        case(
+            "per-method: unlisted method denied",
+            Required,
+            "DELETE",
+            "/items",
+            Valid("svc-a", &["items/read", "items/write"]),
+            403,
+            INSUFFICIENT,
+            Detail(FORBIDDEN),
+        ),
+        case(
+            "client guard: allowed",
+            Required,
+            "GET",
+            "/partners",
+            Valid("partner-a", &[]),
+            200,
+            None,
+            Text("partners"),
+        ),
+        case(
+            "client guard: other client",
+            Required,
+            "GET",
+            "/partners",
+            Valid("svc-a", &[]),
+            403,
+            INSUFFICIENT,
+            Detail(FORBIDDEN),
+        ),
+        case(
+            "typed scopes: present",
+            Required,
+            "GET",
+            "/typed",
+            Valid("svc-a", &["orders/read"]),
+            200,
+            None,
+            Text("typed:svc-a"),
+        ),
+        case(
+            "typed scopes: missing",
+            Required,
+            "GET",
+            "/typed",
+            Valid("svc-a", &["items/read"]),
+            403,
+            Some(r#"Bearer error="insufficient_scope", scope="orders/read""#),
+            Detail(FORBIDDEN),
+        ),
+        case(
+            "JWKS down: 503, never 401/403/500",
+            JwksDown,
+            "GET",
+            "/me",
+            Valid("svc-a", &[]),
+            503,
+            None,
+            Detail(UNAVAILABLE),
+        ),
+        case(
+            "JWKS down: malformed is still 401",
+            JwksDown,
+            "GET",
+            "/me",
+            Raw("Bearer"),
+            401,
+            INVALID_TOKEN,
+            Detail(MALFORMED),
+        ),
+        case(
+            "permissive: no header is anonymous",
+            Permissive,
+            "GET",
+            "/whoami",
+            Nothing,
+            200,
+            None,
+            Text("anonymous"),
+        ),
+        case(
+            "permissive: other scheme is anonymous",
+            Permissive,
+            "GET",
+            "/whoami",
+            Raw("Basic dXNlcjpwYXNz"),
+            200,
+            None,
+            Text("anonymous"),
+        ),
+        case(
+            "permissive: required extractor",
+            Permissive,
+            "GET",
+            "/me",
+            Nothing,
+            401,
+            BEARER,
+            Detail(NOT_PROVIDED),
+        ),
+        case(
+            "permissive: guard needs a principal",
+            Permissive,
+            "GET",
+            "/orders",
+            Nothing,
+            401,
+            BEARER,
+            Detail(NOT_PROVIDED),
+        ),
+        case(
+            "permissive: invalid bearer is 401",
+            Permissive,
+            "GET",
+            "/whoami",
+            Expired,
+            401,
+            INVALID_TOKEN,
+            Detail(INVALID),
+        ),
+        case(
+            "permissive: malformed is 401",
+            Permissive,
+            "GET",
+            "/whoami",
+            Raw("Bearer a b"),
+            401,
+            INVALID_TOKEN,
+            Detail(MALFORMED),
+        ),
+        case(
+            "permissive: valid",
+            Permissive,
+            "GET",
+            "/whoami",
+            Valid("svc-b", &[]),
+            200,
+            None,
+            Text("client:svc-b"),
+        ),
+        case(
+            "lenient: expired is anonymous",
+            PermissiveLenient,
+            "GET",
+            "/whoami",
+            Expired,
+            200,
+            None,
+            Text("anonymous"),
+        ),
+        case(
+            "lenient: bad signature is anonymous",
+            PermissiveLenient,
+            "GET",
+            "/whoami",
+            BadSignature,
+            200,
+            None,
+            Text("anonymous"),
+        ),
+        case(
+            "lenient: anonymous still fails a guard",
+            PermissiveLenient,
+            "GET",
+            "/orders",
+            Expired,
+            401,
+            BEARER,
+            Detail(NOT_PROVIDED),
+        ),
+        case(
+            "lenient: genuine but not allowed is 403",
+            PermissiveLenient,
+            "GET",
+            "/whoami",
+            Valid("svc-z", &[]),
+            403,
+            INSUFFICIENT,
+            Detail(FORBIDDEN),
+        ),
+        case(
+            "lenient: valid",
+            PermissiveLenient,
+            "GET",
+            "/whoami",
+            Valid("svc-a", &[]),
+            200,
+            None,
+            Text("client:svc-a"),
+        ),
+    ]
+}
+
+fn header_for(issuer: &LocalIssuer, send: Sent) -> Option<String> {
+    let valid = |client: &str, scopes: &[&str]| {
+        issuer
+            .access_token()
+            .client_id(client)
+            .scopes(scopes.iter().copied())
+            .sign()
+    };
+    Some(match send {
+        Sent::Nothing => return None,
+        Sent::Raw(v) => v.to_owned(),
+        Sent::Valid(client, scopes) => format!("Bearer {}", valid(client, scopes)),
+        Sent::LowercaseScheme(client) => format!("bearer {}", valid(client, &[])),
+        Sent::Expired => format!(
+            "Bearer {}",
+            issuer.access_token().client_id("svc-a").expired().sign()
+        ),
+        Sent::BadSignature => format!(
+            "Bearer {}",
+            issuer
+                .access_token()
+                .client_id("svc-a")
+                .signing(Signing::Rs256(
+                    issuer.other_key().with_kid(issuer.current_key().kid())
+                ))
+                .sign()
+        ),
+        Sent::Hs256 => format!(
+            "Bearer {}",
+            issuer
+                .access_token()
+                .client_id("svc-a")
+                .signing(Signing::Hs256(issuer.current_key().public_components().0))
+                .sign()
+        ),
+        Sent::AlgNone => format!(
+            "Bearer {}",
+            issuer
+                .access_token()
+                .client_id("svc-a")
+                .signing(Signing::None)
+                .sign()
+        ),
+        Sent::IdToken => format!("Bearer {}", issuer.id_token().client_id("svc-a").sign()),
+    })
+}
+
+/// Runs every case against the apps at `base_url(app)` (e.g. `http://127.0.0.1:1234`) and
+/// returns a description of each mismatch (empty: all passed).
+pub async fn run<F>(issuer: &LocalIssuer, base_url: F) -> Vec<String>
+where
+    F: Fn(App) -> String,
+{
+    let http = reqwest::Client::new();
+    let mut failures = Vec::new();
+    for c in cases() {
+        let url = format!("{}{}", base_url(c.app), c.path);
+        let method = reqwest::Method::from_bytes(c.method.as_bytes()).expect("method");
+        let mut req = http.request(method, &url);
+        if let Some(h) = header_for(issuer, c.send) {
+            req = req.header("authorization", h);
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{}: request failed: {e}", c.name));
+                continue;
+            }
+        };
+        let status = resp.status().as_u16();
+        let www = resp
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = resp.text().await.unwrap_or_default();
+        let mut problems = Vec::new();
+        if status != c.status {
+            problems.push(format!("status {status}, expected {}", c.status));
+        }
+        if www.as_deref() != c.www_authenticate {
+            problems.push(format!(
+                "WWW-Authenticate {www:?}, expected {:?}",
+                c.www_authenticate
+            ));
+        }
+        match c.body {
+            Body::Text(t) => {
+                if body != t {
+                    problems.push(format!("body {body:?}, expected {t:?}"));
+                }
+            }
+            Body::Detail(d) => {
+                let expected = serde_json::json!({ "detail": d });
+                match serde_json::from_str::<serde_json::Value>(&body) {
+                    Ok(v) if v == expected => {}
+                    _ => problems.push(format!("body {body:?}, expected {expected}")),
+                }
+                if content_type.as_deref() != Some("application/json") {
+                    problems.push(format!(
+                        "content-type {content_type:?}, expected application/json"
+                    ));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{} ({} {}): {}",
+                c.name,
+                c.method,
+                c.path,
+                problems.join("; ")
+            ));
+        }
+    }
+    failures
+}

@@ -1,0 +1,512 @@
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::verify::{AcceptedTokenUse, ConfigError, PoolConfig, ScopeMatch, Verifier};
+
+use super::user::{LookupError, ProxyUser, UserMapper};
+use super::{
+    AuthError, Credentials, CustomResponder, ErrorFormat, ErrorResponse, GuardDefaults, Lookup,
+    ResponseOptions, ServicePrincipal, parse_credentials,
+};
+
+/// Whether requests without bearer credentials are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Missing or invalid credentials → 401. The default.
+    #[default]
+    Required,
+    /// No `Authorization` header, or another scheme → the request continues anonymous.
+    /// An invalid bearer token is still a 401 unless `fail_on_invalid_bearer` is off.
+    Permissive,
+}
+
+/// How the application's user is found for a principal (the code supplies the lookup).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "strategy")]
+pub enum UserMappingConfig {
+    /// No mapping.
+    #[default]
+    None,
+    /// A [`ProxyUser`] named after the client id, no database row.
+    Proxy,
+    /// Look up by client id.
+    ClientId,
+    /// Look up by the string value of a claim.
+    Claim {
+        /// The claim name, e.g. `custom:user_id`.
+        claim: String,
+    },
+}
+
+/// Client activity tracking settings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ActivityConfig {
+    /// Whether to record activity.
+    pub enabled: bool,
+    /// `sqlite://path.db`, `sqlite::memory:` or `postgres://…` (default in-memory SQLite).
+    pub database_url: String,
+    /// Flush interval in milliseconds (default 5000).
+    pub flush_interval_ms: u64,
+    /// Most distinct clients buffered between flushes (default 100 000).
+    pub max_pending_clients: usize,
+}
+
+impl Default for ActivityConfig {
+    fn default() -> Self {
+        ActivityConfig {
+            enabled: false,
+            database_url: "sqlite::memory:".into(),
+            flush_interval_ms: 5000,
+            max_pending_clients: 100_000,
+        }
+    }
+}
+
+/// The web-integration settings, deserialisable from TOML, JSON or the environment, and
+/// mirroring the settings of the Django integration this replaces.
+///
+/// ```
+/// use cognito_auth::web::{AuthConfig, AuthMode};
+///
+/// let cfg: AuthConfig = serde_json::from_str(r#"{
+///     "user_pool_id": "eu-west-1_AbC123",
+///     "token_use": "access",
+///     "allowed_clients": ["reporting-worker"],
+///     "mode": "permissive",
+///     "fail_on_invalid_bearer": false,
+///     "default_scope_match": "any",
+///     "error_format": "json"
+/// }"#).unwrap();
+/// assert_eq!(cfg.mode, AuthMode::Permissive);
+/// let auth = cfg.authenticator().unwrap();
+/// # let _ = auth;
+/// ```
+#[derive(Clone, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// AWS region (default: the prefix of the pool id).
+    pub region: Option<String>,
+    /// User pool id.
+    pub user_pool_id: Option<String>,
+    /// Explicit issuer, instead of region + pool.
+    pub issuer: Option<String>,
+    /// JWKS URL override (local emulators).
+    pub jwks_url: Option<String>,
+    /// `access`, `id` or `any`: required.
+    pub token_use: Option<AcceptedTokenUse>,
+    /// Allowed app clients (`None`: any). Enforced for every request and by every guard.
+    pub allowed_clients: Option<Vec<String>>,
+    /// Accepted `aud` of access tokens that carry one.
+    pub audience: Option<Vec<String>>,
+    /// Header carrying the token (default `Authorization`).
+    pub header_name: String,
+    /// Scheme before the token, matched case-insensitively (default `Bearer`).
+    pub header_prefix: String,
+    /// `realm` for `WWW-Authenticate`.
+    pub realm: Option<String>,
+    /// Required (default) or permissive.
+    pub mode: AuthMode,
+    /// In permissive mode, whether an invalid bearer token is a 401 (default true) or the
+    /// request continues anonymous.
+    pub fail_on_invalid_bearer: bool,
+    /// Scope match guards use unless they choose one (default `all`).
+    pub default_scope_match: ScopeMatch,
+    /// Error bodies: `json` (`{"detail": …}`, default) or `text`.
+    pub error_format: ErrorFormat,
+    /// Clock leeway in seconds (default 5).
+    pub leeway_seconds: u64,
+    /// User mapping strategy.
+    pub user_mapping: UserMappingConfig,
+    /// Client activity tracking.
+    pub activity: ActivityConfig,
+    /// A custom error renderer (code only).
+    #[serde(skip)]
+    pub custom_responder: Option<CustomResponder>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            region: None,
+            user_pool_id: None,
+            issuer: None,
+            jwks_url: None,
+            token_use: None,
+            allowed_clients: None,
+            audience: None,
+            header_name: "Authorization".into(),
+            header_prefix: "Bearer".into(),
+            realm: None,
+            mode: AuthMode::Required,
+            fail_on_invalid_bearer: true,
+            default_scope_match: ScopeMatch::All,
+            error_format: ErrorFormat::Json,
+            leeway_seconds: 5,
+            user_mapping: UserMappingConfig::None,
+            activity: ActivityConfig::default(),
+            custom_responder: None,
+        }
+    }
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("user_pool_id", &self.user_pool_id)
+            .field("issuer", &self.issuer)
+            .field("token_use", &self.token_use)
+            .field("allowed_clients", &self.allowed_clients)
+            .field("mode", &self.mode)
+            .field("fail_on_invalid_bearer", &self.fail_on_invalid_bearer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthConfig {
+    /// Reads `COGNITO_*` variables: the verifier's (see
+    /// [`crate::verify::VerifierBuilder::from_env_with`]) plus `COGNITO_AUTH_HEADER`,
+    /// `COGNITO_AUTH_SCHEME`, `COGNITO_AUTH_MODE` (`required`/`permissive`),
+    /// `COGNITO_FAIL_ON_INVALID_BEARER` (`true`/`false`), `COGNITO_ERROR_FORMAT`
+    /// (`json`/`text`), `COGNITO_ACTIVITY_DATABASE_URL` (enables tracking).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_env_with(|k| std::env::var(k).ok())
+    }
+
+    /// Like [`AuthConfig::from_env`], reading variables through `get`.
+    pub fn from_env_with<F: Fn(&str) -> Option<String>>(get: F) -> Result<Self, ConfigError> {
+        let val = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let list = |k: &str| {
+            val(k).map(|v| {
+                v.split([',', ' '])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+        };
+        let mut c = AuthConfig {
+            region: val("COGNITO_REGION"),
+            user_pool_id: val("COGNITO_USER_POOL_ID"),
+            issuer: val("COGNITO_ISSUER"),
+            jwks_url: val("COGNITO_JWKS_URL"),
+            allowed_clients: list("COGNITO_CLIENT_IDS"),
+            audience: list("COGNITO_AUDIENCE"),
+            ..AuthConfig::default()
+        };
+        if let Some(v) = val("COGNITO_TOKEN_USE") {
+            c.token_use = Some(
+                v.parse()
+                    .map_err(|e: String| ConfigError::invalid("COGNITO_TOKEN_USE", e))?,
+            );
+        }
+        if let Some(v) = val("COGNITO_SCOPE_MATCH") {
+            c.default_scope_match = v
+                .parse()
+                .map_err(|e: String| ConfigError::invalid("COGNITO_SCOPE_MATCH", e))?;
+        }
+        if let Some(v) = val("COGNITO_AUTH_HEADER") {
+            c.header_name = v;
+        }
+        if let Some(v) = val("COGNITO_AUTH_SCHEME") {
+            c.header_prefix = v;
+        }
+        if let Some(v) = val("COGNITO_AUTH_MODE") {
+            c.mode = match v.to_ascii_lowercase().as_str() {
+                "required" => AuthMode::Required,
+                "permissive" => AuthMode::Permissive,
+                _ => {
+                    return Err(ConfigError::invalid(
+                        "COGNITO_AUTH_MODE",
+                        "required or permissive",
+                    ));
+                }
+            };
+        }
+        if let Some(v) = val("COGNITO_FAIL_ON_INVALID_BEARER") {
+            c.fail_on_invalid_bearer = match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(ConfigError::invalid(
+                        "COGNITO_FAIL_ON_INVALID_BEARER",
+                        "true or false",
+                    ));
+                }
+            };
+        }
+        if let Some(v) = val("COGNITO_ERROR_FORMAT") {
+            c.error_format = match v.to_ascii_lowercase().as_str() {
+                "json" => ErrorFormat::Json,
+                "text" => ErrorFormat::Text,
+                _ => return Err(ConfigError::invalid("COGNITO_ERROR_FORMAT", "json or text")),
+            };
+        }
+        if let Some(v) = val("COGNITO_LEEWAY_SECONDS") {
+            c.leeway_seconds = v
+                .parse()
+                .map_err(|_| ConfigError::invalid("COGNITO_LEEWAY_SECONDS", "whole seconds"))?;
+        }
+        if let Some(v) = val("COGNITO_ACTIVITY_DATABASE_URL") {
+            c.activity.enabled = true;
+            c.activity.database_url = v;
+        }
+        Ok(c)
+    }
+
+    /// The verifier these settings describe.
+    pub fn verifier(&self) -> Result<Verifier, ConfigError> {
+        let mut pool = match (&self.issuer, &self.user_pool_id) {
+            (Some(iss), _) => PoolConfig::issuer_url(iss.clone()),
+            (None, Some(pool)) => {
+                let region = match &self.region {
+                    Some(r) => r.clone(),
+                    None => pool
+                        .split_once('_')
+                        .map(|(r, _)| r.to_owned())
+                        .ok_or_else(|| {
+                            ConfigError::invalid(
+                                "region",
+                                "not set and the pool id has no region prefix",
+                            )
+                        })?,
+                };
+                PoolConfig::user_pool(&region, pool)
+            }
+            (None, None) => return Err(ConfigError::NoPool),
+        };
+        if let Some(j) = &self.jwks_url {
+            pool = pool.jwks_url(j.clone());
+        }
+        let mut b = Verifier::builder()
+            .pool(pool)
+            .leeway(Duration::from_secs(self.leeway_seconds));
+        if let Some(t) = self.token_use {
+            b = b.token_use(t);
+        }
+        if let Some(c) = &self.allowed_clients {
+            b = b.allowed_clients(c.iter().cloned());
+        }
+        if let Some(a) = &self.audience {
+            b = b.access_token_audience(a.iter().cloned());
+        }
+        b.build()
+    }
+
+    /// An [`Authenticator`] with a verifier built from these settings.
+    pub fn authenticator(&self) -> Result<Authenticator, ConfigError> {
+        Ok(self.authenticator_with(self.verifier()?))
+    }
+
+    /// An [`Authenticator`] using `verifier` (its policy applies; the allowlist of these
+    /// settings is also enforced).
+    pub fn authenticator_with(&self, verifier: Verifier) -> Authenticator {
+        Authenticator {
+            inner: Arc::new(AuthInner {
+                verifier,
+                header_name: self.header_name.to_ascii_lowercase(),
+                scheme: self.header_prefix.clone(),
+                mode: self.mode,
+                fail_on_invalid_bearer: self.fail_on_invalid_bearer,
+                allowed_clients: self.allowed_clients.clone(),
+                defaults: Arc::new(GuardDefaults {
+                    allowed_clients: self.allowed_clients.clone(),
+                    scope_match: self.default_scope_match,
+                }),
+                responses: ResponseOptions {
+                    format: self.error_format,
+                    scheme: self.header_prefix.clone(),
+                    realm: self.realm.clone(),
+                    custom: self.custom_responder.clone(),
+                },
+                #[cfg(feature = "activity")]
+                activity: None,
+            }),
+        }
+    }
+}
+
+struct AuthInner {
+    verifier: Verifier,
+    header_name: String,
+    scheme: String,
+    mode: AuthMode,
+    fail_on_invalid_bearer: bool,
+    allowed_clients: Option<Vec<String>>,
+    defaults: Arc<GuardDefaults>,
+    responses: ResponseOptions,
+    #[cfg(feature = "activity")]
+    activity: Option<crate::activity::ActivityTracker>,
+}
+
+/// The request-authentication logic shared by every web integration: reads the header,
+/// verifies, applies the mode, records activity. Cheap to clone.
+#[derive(Clone)]
+pub struct Authenticator {
+    inner: Arc<AuthInner>,
+}
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("header_name", &self.inner.header_name)
+            .field("scheme", &self.inner.scheme)
+            .field("mode", &self.inner.mode)
+            .field("fail_on_invalid_bearer", &self.inner.fail_on_invalid_bearer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    /// Default settings (required mode, `Authorization: Bearer`, JSON errors) around `verifier`.
+    pub fn new(verifier: Verifier) -> Self {
+        AuthConfig::default().authenticator_with(verifier)
+    }
+
+    /// Records each authenticated client in `tracker`.
+    #[cfg(feature = "activity")]
+    pub fn with_activity(self, tracker: crate::activity::ActivityTracker) -> Self {
+        let inner = &*self.inner;
+        Authenticator {
+            inner: Arc::new(AuthInner {
+                verifier: inner.verifier.clone(),
+                header_name: inner.header_name.clone(),
+                scheme: inner.scheme.clone(),
+                mode: inner.mode,
+                fail_on_invalid_bearer: inner.fail_on_invalid_bearer,
+                allowed_clients: inner.allowed_clients.clone(),
+                defaults: inner.defaults.clone(),
+                responses: inner.responses.clone(),
+                activity: Some(tracker),
+            }),
+        }
+    }
+
+    /// The header to read, lowercase.
+    pub fn header_name(&self) -> &str {
+        &self.inner.header_name
+    }
+    /// Defaults for guards, to place in request extensions.
+    pub fn defaults(&self) -> &Arc<GuardDefaults> {
+        &self.inner.defaults
+    }
+    /// The verifier.
+    pub fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
+    }
+    /// The mode.
+    pub fn mode(&self) -> AuthMode {
+        self.inner.mode
+    }
+    /// Renders an error as configured.
+    pub fn render(&self, err: &AuthError) -> ErrorResponse {
+        if let AuthError::Internal(m) = err {
+            tracing::error!(error = %m, "request failed with an internal authentication error");
+        }
+        err.to_response(&self.inner.responses)
+    }
+
+    /// Authenticates a request from the values of its authorization header (every
+    /// occurrence). `Ok(None)`: anonymous (permissive mode only).
+    pub async fn authenticate(
+        &self,
+        header_values: &[&[u8]],
+    ) -> Result<Option<ServicePrincipal>, AuthError> {
+        let inner = &*self.inner;
+        let token = match parse_credentials(header_values, &inner.scheme) {
+            Credentials::Bearer(t) => t,
+            Credentials::Absent | Credentials::OtherScheme => {
+                return match inner.mode {
+                    AuthMode::Required => Err(AuthError::MissingCredentials),
+                    AuthMode::Permissive => Ok(None),
+                };
+            }
+            Credentials::Malformed => return Err(AuthError::MalformedHeader),
+        };
+        let verified = match inner.verifier.verify(token).await {
+            Ok(v) => v,
+            Err(e) => {
+                let err = AuthError::from(e);
+                let tolerate = inner.mode == AuthMode::Permissive
+                    && !inner.fail_on_invalid_bearer
+                    && matches!(err, AuthError::InvalidToken(_));
+                return if tolerate { Ok(None) } else { Err(err) };
+            }
+        };
+        if let Some(allowed) = &inner.allowed_clients
+            && !allowed.iter().any(|c| c == verified.client_id())
+        {
+            return Err(AuthError::Forbidden {
+                reason: crate::verify::Reason::ClientNotAllowed,
+                required_scopes: Vec::new(),
+            });
+        }
+        #[cfg(feature = "activity")]
+        if let Some(tracker) = &inner.activity {
+            tracker.record(verified.client_id());
+        }
+        Ok(Some(ServicePrincipal::from(verified)))
+    }
+}
+
+/// A user mapper chosen by [`UserMappingConfig`]: the code supplies the lookup; `proxy` maps
+/// to `U::from(ProxyUser)`; `none` finds nobody.
+pub struct ConfiguredMapper<F> {
+    setting: UserMappingConfig,
+    lookup: F,
+}
+
+impl<F> ConfiguredMapper<F> {
+    /// The strategy `setting` over `lookup(value)` (value: client id or claim).
+    pub fn new(setting: UserMappingConfig, lookup: F) -> Self {
+        ConfiguredMapper { setting, lookup }
+    }
+}
+
+impl<F, Fut, U> UserMapper for ConfiguredMapper<F>
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Vec<U>, LookupError>> + Send + 'static,
+    U: From<ProxyUser> + Clone + Send + Sync + 'static,
+{
+    type User = U;
+    fn lookup<'a>(
+        &'a self,
+        p: &'a ServicePrincipal,
+    ) -> futures_util::future::BoxFuture<'a, Result<Lookup<U>, LookupError>> {
+        match &self.setting {
+            UserMappingConfig::None => Box::pin(async { Ok(Lookup::NotFound) }),
+            UserMappingConfig::Proxy => {
+                let proxy = super::ProxyUsers;
+                Box::pin(async move {
+                    Ok(match proxy.lookup(p).await? {
+                        Lookup::Found(u) => Lookup::Found(U::from(u)),
+                        _ => Lookup::NotFound,
+                    })
+                })
+            }
+            UserMappingConfig::ClientId => {
+                let fut = (self.lookup)(p.client_id().to_owned());
+                Box::pin(async move { fut.await.map(Lookup::from_candidates) })
+            }
+            UserMappingConfig::Claim { claim } => {
+                let value = p
+                    .claims()
+                    .get(claim)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                Box::pin(async move {
+                    match value {
+                        Some(v) => (self.lookup)(v).await.map(Lookup::from_candidates),
+                        None => Ok(Lookup::NotFound),
+                    }
+                })
+            }
+        }
+    }
+}

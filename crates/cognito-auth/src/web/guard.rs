@@ -1,0 +1,213 @@
+use std::collections::HashMap;
+
+use crate::verify::{Reason, ScopeMatch};
+
+use super::{AuthError, ServicePrincipal};
+
+/// Settings every guard honours unless it overrides them: the default client allowlist and
+/// the default scope match. Put in the request by the authentication layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuardDefaults {
+    /// Clients allowed by default (`None`: any).
+    pub allowed_clients: Option<Vec<String>>,
+    /// Scope match used when a guard does not choose one.
+    pub scope_match: ScopeMatch,
+}
+
+/// What to do with an HTTP method a per-method guard does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnlistedMethod {
+    /// Refuse (403). The default.
+    #[default]
+    Deny,
+    /// Allow any authenticated principal.
+    Allow,
+}
+
+/// A route guard: authentication required, plus optional scopes (all/any), per-method scopes
+/// and a client allowlist. The same logic serves every web integration.
+///
+/// ```
+/// use cognito_auth::verify::ScopeMatch;
+/// use cognito_auth::web::Guard;
+///
+/// let read_or_write = Guard::authenticated()
+///     .scopes(["orders/read", "orders/write"])
+///     .scope_match(ScopeMatch::Any);
+/// let per_method = Guard::authenticated()
+///     .method_scopes("GET", ["orders/read"])
+///     .method_scopes("POST", ["orders/write"]);
+/// # let _ = (read_or_write, per_method);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Guard {
+    scopes: Vec<String>,
+    scope_match: Option<ScopeMatch>,
+    methods: Option<HashMap<String, Vec<String>>>,
+    unlisted: UnlistedMethod,
+    clients: Option<Vec<String>>,
+}
+
+impl Guard {
+    /// Requires an authenticated principal, nothing more.
+    pub fn authenticated() -> Self {
+        Guard::default()
+    }
+    /// Requires these scopes (all of them unless [`Guard::scope_match`] says any).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Shorthand: all of `scopes`.
+    pub fn all<I, S>(scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Guard::authenticated()
+            .scopes(scopes)
+            .scope_match(ScopeMatch::All)
+    }
+    /// Shorthand: any of `scopes`.
+    pub fn any<I, S>(scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Guard::authenticated()
+            .scopes(scopes)
+            .scope_match(ScopeMatch::Any)
+    }
+    /// All or any (default: the configured default scope match).
+    pub fn scope_match(mut self, m: ScopeMatch) -> Self {
+        self.scope_match = Some(m);
+        self
+    }
+    /// Scopes required for one HTTP method (e.g. `"GET"`), checked in addition to
+    /// [`Guard::scopes`]. Methods not listed follow [`Guard::unlisted_methods`].
+    pub fn method_scopes<I, S>(mut self, method: &str, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.methods.get_or_insert_with(HashMap::new).insert(
+            method.to_ascii_uppercase(),
+            scopes.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Allow or deny methods a per-method guard does not list (default deny).
+    pub fn unlisted_methods(mut self, u: UnlistedMethod) -> Self {
+        self.unlisted = u;
+        self
+    }
+    /// Only these clients (in addition to the default allowlist, which always applies).
+    pub fn clients<I, S>(mut self, clients: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.clients = Some(clients.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Checks a request. `principal` is `None` for anonymous requests (permissive mode).
+    pub fn check(
+        &self,
+        principal: Option<&ServicePrincipal>,
+        method: &str,
+        defaults: &GuardDefaults,
+    ) -> Result<(), AuthError> {
+        let Some(p) = principal else {
+            return Err(AuthError::MissingCredentials);
+        };
+        // The default allowlist always applies; a guard's own list narrows it further.
+        for allowed in [defaults.allowed_clients.as_ref(), self.clients.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if !allowed.iter().any(|c| c == p.client_id()) {
+                return Err(AuthError::Forbidden {
+                    reason: Reason::ClientNotAllowed,
+                    required_scopes: Vec::new(),
+                });
+            }
+        }
+        let matching = self.scope_match.unwrap_or(defaults.scope_match);
+        if !p.has_scopes(&self.scopes, matching) {
+            return Err(AuthError::Forbidden {
+                reason: Reason::InsufficientScope,
+                required_scopes: self.scopes.clone(),
+            });
+        }
+        if let Some(methods) = &self.methods {
+            match methods.get(&method.to_ascii_uppercase()) {
+                Some(required) if !p.has_scopes(required, matching) => {
+                    return Err(AuthError::Forbidden {
+                        reason: Reason::InsufficientScope,
+                        required_scopes: required.clone(),
+                    });
+                }
+                Some(_) => {}
+                None if self.unlisted == UnlistedMethod::Deny => {
+                    return Err(AuthError::Forbidden {
+                        reason: Reason::InsufficientScope,
+                        required_scopes: Vec::new(),
+                    });
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A scope requirement known at compile time, for typed extractors
+/// (`Scoped<ReadOrders>` in the integration crates). Declare one with [`crate::scope_requirement!`].
+pub trait ScopeRequirement: Send + Sync + 'static {
+    /// The scopes.
+    const SCOPES: &'static [&'static str];
+    /// All or any.
+    const MATCH: ScopeMatch;
+
+    /// The equivalent [`Guard`].
+    fn guard() -> Guard {
+        Guard::authenticated()
+            .scopes(Self::SCOPES.iter().copied())
+            .scope_match(Self::MATCH)
+    }
+}
+
+/// Declares a [`ScopeRequirement`] type.
+///
+/// ```
+/// use cognito_auth::scope_requirement;
+/// use cognito_auth::web::ScopeRequirement;
+///
+/// scope_requirement!(pub ReadOrders: all ["orders/read"]);
+/// scope_requirement!(pub ReadOrWrite: any ["orders/read", "orders/write"]);
+/// assert_eq!(ReadOrWrite::SCOPES, ["orders/read", "orders/write"]);
+/// ```
+#[macro_export]
+macro_rules! scope_requirement {
+    ($vis:vis $name:ident : all [$($scope:literal),+ $(,)?]) => {
+        $crate::scope_requirement!(@make $vis $name, $crate::verify::ScopeMatch::All, [$($scope),+]);
+    };
+    ($vis:vis $name:ident : any [$($scope:literal),+ $(,)?]) => {
+        $crate::scope_requirement!(@make $vis $name, $crate::verify::ScopeMatch::Any, [$($scope),+]);
+    };
+    (@make $vis:vis $name:ident, $m:expr, [$($scope:literal),+]) => {
+        #[doc = concat!("Scope requirement: ", $($scope, " "),+)]
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+        impl $crate::web::ScopeRequirement for $name {
+            const SCOPES: &'static [&'static str] = &[$($scope),+];
+            const MATCH: $crate::verify::ScopeMatch = $m;
+        }
+    };
+}

@@ -1,0 +1,170 @@
+//! The framework-free web pieces shared by the integrations.
+#![cfg(feature = "web")]
+
+use cognito_auth::verify::{Reason, ScopeMatch, TokenUse, Verifier};
+use cognito_auth::web::{
+    AuthError, Credentials, ErrorFormat, Guard, GuardDefaults, ResponseOptions, ServicePrincipal,
+    UnlistedMethod, parse_credentials,
+};
+use cognito_auth_testkit::LocalIssuer;
+
+#[test]
+fn header_parsing_edge_cases() {
+    use Credentials::*;
+    fn p<'a>(v: &[&'a [u8]]) -> Credentials<'a> {
+        parse_credentials(v, "Bearer")
+    }
+    assert_eq!(
+        p(&[b"Bearer  tok"]),
+        Bearer("tok"),
+        "extra spaces are tolerated"
+    );
+    assert_eq!(p(&[b"Bearer\ttok"]), Bearer("tok"));
+    assert_eq!(p(&[b"  Bearer tok  "]), Bearer("tok"));
+    assert_eq!(p(&[b"BEARER tok"]), Bearer("tok"));
+    assert_eq!(p(&[b"Bearer "]), Malformed);
+    assert_eq!(p(&[b""]), OtherScheme);
+    assert_eq!(p(&[b"Bearertok"]), OtherScheme);
+    assert_eq!(p(&[b"Bearer tok", b"Bearer tok"]), Malformed, "two headers");
+    assert_eq!(p(&[b"Bearer t\xc3\xa9"]), Malformed, "non-ASCII");
+    assert_eq!(p(&[b"Bearer \xff"]), Malformed, "not UTF-8");
+    assert_eq!(p(&[b"Bearer a\x01b"]), Malformed, "control character");
+    assert_eq!(parse_credentials(&[b"Token x"], "Token"), Bearer("x"));
+}
+
+async fn principal(issuer: &LocalIssuer, client: &str, scopes: &[&str]) -> ServicePrincipal {
+    let v = Verifier::builder()
+        .issuer(issuer.issuer())
+        .token_use(TokenUse::Access)
+        .build()
+        .unwrap();
+    let t = issuer
+        .access_token()
+        .client_id(client)
+        .scopes(scopes.iter().copied())
+        .sign();
+    ServicePrincipal::from(v.verify(&t).await.unwrap())
+}
+
+fn forbidden_scopes(r: Result<(), AuthError>) -> Vec<String> {
+    match r {
+        Err(AuthError::Forbidden {
+            required_scopes, ..
+        }) => required_scopes,
+        other => panic!("expected 403, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn guard_semantics() {
+    let issuer = LocalIssuer::start().await;
+    let p = principal(&issuer, "svc-a", &["a", "b"]).await;
+    let d = GuardDefaults::default();
+
+    assert!(matches!(
+        Guard::authenticated().check(None, "GET", &d),
+        Err(AuthError::MissingCredentials)
+    ));
+    assert!(Guard::authenticated().check(Some(&p), "GET", &d).is_ok());
+    assert!(Guard::all(["a", "b"]).check(Some(&p), "GET", &d).is_ok());
+    assert_eq!(
+        forbidden_scopes(Guard::all(["a", "c"]).check(Some(&p), "GET", &d)),
+        ["a", "c"]
+    );
+    assert!(Guard::any(["c", "b"]).check(Some(&p), "GET", &d).is_ok());
+
+    // The default scope match applies when the guard does not choose.
+    let any_default = GuardDefaults {
+        scope_match: ScopeMatch::Any,
+        ..GuardDefaults::default()
+    };
+    let g = Guard::authenticated().scopes(["a", "z"]);
+    assert!(g.check(Some(&p), "GET", &d).is_err());
+    assert!(g.check(Some(&p), "GET", &any_default).is_ok());
+
+    // Per-method, case-insensitive method names; unlisted denied by default.
+    let m = Guard::authenticated()
+        .method_scopes("get", ["a"])
+        .method_scopes("POST", ["z"]);
+    assert!(m.check(Some(&p), "GET", &d).is_ok());
+    assert_eq!(forbidden_scopes(m.check(Some(&p), "POST", &d)), ["z"]);
+    assert_eq!(
+        forbidden_scopes(m.check(Some(&p), "PATCH", &d)),
+        Vec::<String>::new()
+    );
+    assert!(
+        m.clone()
+            .unlisted_methods(UnlistedMethod::Allow)
+            .check(Some(&p), "PATCH", &d)
+            .is_ok()
+    );
+
+    // Client allowlists: the default always applies; a guard's own list narrows it.
+    let only_b = GuardDefaults {
+        allowed_clients: Some(vec!["svc-b".into()]),
+        ..GuardDefaults::default()
+    };
+    let err = Guard::authenticated()
+        .check(Some(&p), "GET", &only_b)
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        AuthError::Forbidden {
+            reason: Reason::ClientNotAllowed,
+            ..
+        }
+    ));
+    assert!(
+        Guard::authenticated()
+            .clients(["svc-a"])
+            .check(Some(&p), "GET", &only_b)
+            .is_err(),
+        "cannot widen"
+    );
+    assert!(
+        Guard::authenticated()
+            .clients(["svc-a"])
+            .check(Some(&p), "GET", &d)
+            .is_ok()
+    );
+    assert!(
+        Guard::authenticated()
+            .clients(["svc-c"])
+            .check(Some(&p), "GET", &d)
+            .is_err()
+    );
+}
+
+#[test]
+fn rendering() {
+    let text = ResponseOptions {
+        format: ErrorFormat::Text,
+        ..ResponseOptions::default()
+    };
+    let r = AuthError::MissingCredentials.to_response(&text);
+    assert_eq!(
+        (r.status, r.content_type),
+        (401, "text/plain; charset=utf-8")
+    );
+    assert_eq!(
+        &r.body[..],
+        b"Authentication credentials were not provided."
+    );
+    let realm = ResponseOptions {
+        realm: Some(r#"a"b\c"#.into()),
+        ..ResponseOptions::default()
+    };
+    let r = AuthError::MalformedHeader.to_response(&realm);
+    assert_eq!(
+        r.www_authenticate.as_deref(),
+        Some(r#"Bearer realm="abc", error="invalid_token""#),
+        "quotes stripped"
+    );
+    assert_eq!(AuthError::Internal("x".into()).status(), 500);
+    assert_eq!(
+        AuthError::Internal("db password=hunter2".into())
+            .to_response(&ResponseOptions::default())
+            .body,
+        r#"{"detail":"Internal server error."}"#
+    );
+}
