@@ -178,7 +178,6 @@ where
                     if let Some(p) = principal {
                         ext.insert(p);
                     }
-                    ext.insert(Arc::clone(auth.defaults()));
                     ext.insert(auth);
                     inner.call(req).await
                 }
@@ -230,10 +229,16 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
     }
 }
 
-fn defaults(ext: &http::Extensions) -> GuardDefaults {
-    ext.get::<Arc<GuardDefaults>>()
-        .map(|d| (**d).clone())
-        .unwrap_or_default()
+static NO_DEFAULTS: GuardDefaults = GuardDefaults {
+    allowed_clients: None,
+    scope_match: cognito_auth::verify::ScopeMatch::All,
+};
+
+/// The guard defaults of the request's authenticator (borrowed, no allocation).
+fn defaults(ext: &http::Extensions) -> &GuardDefaults {
+    ext.get::<Authenticator>()
+        .map(|a| &**a.defaults())
+        .unwrap_or(&NO_DEFAULTS)
 }
 
 /// Extracts the principal and requires the scopes of `R` (401 when anonymous, 403 when
@@ -280,7 +285,7 @@ impl<S: Send + Sync, R: ScopeRequirement> FromRequestParts<S> for Scoped<R> {
         match R::guard().check(
             Some(principal),
             parts.method.as_str(),
-            &defaults(&parts.extensions),
+            defaults(&parts.extensions),
         ) {
             Ok(()) => Ok(Scoped {
                 principal: principal.clone(),
@@ -346,7 +351,7 @@ where
         let verdict = self.guard.check(
             req.extensions().get::<ServicePrincipal>(),
             req.method().as_str(),
-            &defaults(req.extensions()),
+            defaults(req.extensions()),
         );
         match verdict {
             Ok(()) => Box::pin(self.inner.call(req)),

@@ -35,6 +35,9 @@ pub struct LoadReport {
     pub errors: u64,
     /// Wall time of the run.
     pub elapsed: Duration,
+    /// CPU time (user + system) the whole process used during the run, where the platform
+    /// reports it (Linux). Unlike wall time, it does not count time stolen by other tenants.
+    pub cpu: Option<Duration>,
 }
 
 impl LoadReport {
@@ -42,6 +45,25 @@ impl LoadReport {
     pub fn requests_per_second(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
+
+    /// Successful requests per CPU-second of the process (client and server together).
+    pub fn requests_per_cpu_second(&self) -> Option<f64> {
+        self.cpu
+            .filter(|c| !c.is_zero())
+            .map(|c| self.ok as f64 / c.as_secs_f64())
+    }
+}
+
+/// CPU time (user + system) used by this process so far, from `/proc/self/stat`.
+pub fn process_cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    // Linux reports these in USER_HZ ticks, 100 per second on every mainstream platform.
+    Some(Duration::from_millis((utime + stime) * 10))
 }
 
 /// Sends GET requests to `url` on `concurrency` connections for `duration`.
@@ -59,6 +81,7 @@ pub async fn run(
     let ok = Arc::new(AtomicU64::new(0));
     let non_2xx = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
+    let cpu_before = process_cpu_time();
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(concurrency);
@@ -98,5 +121,9 @@ pub async fn run(
         non_2xx: non_2xx.load(Ordering::Relaxed),
         errors: errors.load(Ordering::Relaxed),
         elapsed: started.elapsed(),
+        cpu: match (cpu_before, process_cpu_time()) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+            _ => None,
+        },
     }
 }
