@@ -110,3 +110,126 @@ impl BlockingVerifier {
         &self.verifier
     }
 }
+
+#[cfg(feature = "user")]
+pub use user_blocking::BlockingUserPoolClient;
+
+#[cfg(feature = "user")]
+mod user_blocking {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::{OwnedRuntime, in_async_context, runtime};
+    use crate::secret::{AccessToken, Password, RefreshToken};
+    use crate::user::{
+        Challenge, ChallengeAnswer, CodeDelivery, DeviceCredentials, Session, SignInStep,
+        SignUpResult, UserError, UserInfo, UserPoolClient,
+    };
+
+    /// A [`UserPoolClient`] with a blocking API. Cheap to clone.
+    ///
+    /// ```no_run
+    /// use cognito_auth::blocking::BlockingUserPoolClient;
+    /// use cognito_auth::user::{SignInStep, UserPoolClient};
+    ///
+    /// let client = UserPoolClient::builder().user_pool("eu-west-1_abc").client_id("id").build().unwrap();
+    /// let client = BlockingUserPoolClient::new(client).unwrap();
+    /// if let SignInStep::Done(session) = client.sign_in_srp("alice", "password").unwrap() {
+    ///     println!("{}", session.username);
+    /// }
+    /// ```
+    #[derive(Clone, Debug)]
+    pub struct BlockingUserPoolClient {
+        client: UserPoolClient,
+        rt: Arc<OwnedRuntime>,
+    }
+
+    macro_rules! blocking {
+        ($( $(#[$m:meta])* fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
+            $(
+                $(#[$m])*
+                pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret, UserError> {
+                    self.block(self.client.$name($($arg),*))
+                }
+            )*
+        };
+    }
+
+    impl BlockingUserPoolClient {
+        /// Wraps a client.
+        pub fn new(client: UserPoolClient) -> Result<Self, UserError> {
+            let rt = runtime().map_err(|e| UserError::Config(e.to_string()))?;
+            Ok(BlockingUserPoolClient { client, rt })
+        }
+
+        /// The wrapped async client.
+        pub fn inner(&self) -> &UserPoolClient {
+            &self.client
+        }
+
+        fn block<T>(
+            &self,
+            f: impl std::future::Future<Output = Result<T, UserError>>,
+        ) -> Result<T, UserError> {
+            if in_async_context() {
+                return Err(UserError::Config(
+                    "BlockingUserPoolClient used inside an async runtime; use UserPoolClient"
+                        .into(),
+                ));
+            }
+            self.rt.block_on(f)
+        }
+
+        /// See [`UserPoolClient::setup_totp`].
+        pub fn setup_totp(&self, challenge: &mut Challenge) -> Result<String, UserError> {
+            self.block(self.client.setup_totp(challenge))
+        }
+
+        /// See [`UserPoolClient::check_and_renew`].
+        pub fn check_and_renew(
+            &self,
+            session: &mut Session,
+            margin: Duration,
+        ) -> Result<bool, UserError> {
+            self.block(self.client.check_and_renew(session, margin))
+        }
+
+        blocking! {
+            /// See [`UserPoolClient::sign_in_srp`].
+            fn sign_in_srp(&self, username: &str, password: &str) -> SignInStep;
+            /// See [`UserPoolClient::sign_in_srp_with_device`].
+            fn sign_in_srp_with_device(&self, username: &str, password: &str, device: &DeviceCredentials) -> SignInStep;
+            /// See [`UserPoolClient::sign_in_password`].
+            fn sign_in_password(&self, username: &str, password: &str) -> SignInStep;
+            /// See [`UserPoolClient::respond`].
+            fn respond(&self, challenge: &Challenge, answer: ChallengeAnswer) -> SignInStep;
+            /// See [`UserPoolClient::refresh`].
+            fn refresh(&self, session: &Session) -> Session;
+            /// See [`UserPoolClient::global_sign_out`].
+            fn global_sign_out(&self, access_token: &AccessToken) -> ();
+            /// See [`UserPoolClient::revoke_token`].
+            fn revoke_token(&self, refresh_token: &RefreshToken) -> ();
+            /// See [`UserPoolClient::confirm_device`].
+            fn confirm_device(&self, session: &Session, device_name: &str) -> (DeviceCredentials, bool);
+            /// See [`UserPoolClient::sign_up`].
+            fn sign_up(&self, username: &str, password: &Password, attributes: &BTreeMap<String, String>) -> SignUpResult;
+            /// See [`UserPoolClient::confirm_sign_up`].
+            fn confirm_sign_up(&self, username: &str, code: &str) -> ();
+            /// See [`UserPoolClient::resend_confirmation_code`].
+            fn resend_confirmation_code(&self, username: &str) -> CodeDelivery;
+            /// See [`UserPoolClient::forgot_password`].
+            fn forgot_password(&self, username: &str) -> CodeDelivery;
+            /// See [`UserPoolClient::confirm_forgot_password`].
+            fn confirm_forgot_password(&self, username: &str, code: &str, new_password: &Password) -> ();
+            /// See [`UserPoolClient::change_password`].
+            fn change_password(&self, access_token: &AccessToken, old: &Password, new: &Password) -> ();
+            /// See [`UserPoolClient::get_user`].
+            fn get_user(&self, access_token: &AccessToken) -> UserInfo;
+            /// See [`UserPoolClient::update_user_attributes`].
+            fn update_user_attributes(&self, access_token: &AccessToken, attributes: &BTreeMap<String, String>) -> Vec<CodeDelivery>;
+            /// See [`UserPoolClient::delete_user`].
+            fn delete_user(&self, access_token: &AccessToken) -> ();
+        }
+    }
+}

@@ -30,13 +30,19 @@
 
 #[cfg(feature = "activity")]
 pub mod activity;
+#[cfg(feature = "user")]
+mod aws_json;
 pub mod blocking;
 pub mod jwks;
 pub mod m2m;
 pub mod secret;
+#[cfg(feature = "user")]
+pub mod srp;
 mod strict_json;
 mod transport;
 pub mod unverified;
+#[cfg(feature = "user")]
+pub mod user;
 pub mod verify;
 #[cfg(feature = "web")]
 pub mod web;
