@@ -45,6 +45,7 @@ impl AwsJson {
         })
     }
 
+    #[cfg_attr(not(feature = "user"), allow(dead_code))]
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }

@@ -30,15 +30,21 @@
 
 #[cfg(feature = "activity")]
 pub mod activity;
-#[cfg(feature = "user")]
+#[cfg(any(feature = "user", feature = "identity"))]
 mod aws_json;
 pub mod blocking;
+#[cfg(feature = "hosted-ui")]
+pub mod hosted_ui;
+#[cfg(feature = "identity")]
+pub mod identity;
 pub mod jwks;
 pub mod m2m;
 pub mod secret;
 #[cfg(feature = "user")]
 pub mod srp;
 mod strict_json;
+#[allow(dead_code)]
+mod timefmt;
 mod transport;
 pub mod unverified;
 #[cfg(feature = "user")]

@@ -22,7 +22,7 @@
 //! ```
 
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::hmac;
@@ -340,16 +340,11 @@ pub fn cognito_timestamp(t: SystemTime) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
+    let (days, rem) = crate::timefmt::split(t);
+    let (y, m, d) = crate::timefmt::civil_from_days(days);
     format!(
         "{} {} {} {:02}:{:02}:{:02} UTC {}",
-        DAYS[(days % 7) as usize],
+        DAYS[days.rem_euclid(7) as usize],
         MONTHS[(m - 1) as usize],
         d,
         rem / 3600,
@@ -357,20 +352,6 @@ pub fn cognito_timestamp(t: SystemTime) -> String {
         rem % 60,
         y
     )
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// What `ConfirmDevice` needs, and the device password to keep for later device sign-ins.
@@ -442,7 +423,8 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        let at = |s: u64| cognito_timestamp(UNIX_EPOCH + std::time::Duration::from_secs(s));
+        let at =
+            |s: u64| cognito_timestamp(std::time::UNIX_EPOCH + std::time::Duration::from_secs(s));
         assert_eq!(at(0), "Thu Jan 1 00:00:00 UTC 1970");
         assert_eq!(at(951_782_400), "Tue Feb 29 00:00:00 UTC 2000");
         assert_eq!(at(4_107_542_399), "Sun Feb 28 23:59:59 UTC 2100");

@@ -63,3 +63,59 @@ pub fn decode_unverified(token: &str) -> Result<UnverifiedToken, VerifyError> {
         payload: decode(p, "payload")?,
     })
 }
+
+/// Cognito's claims, typed, read from a token **without verifying it** — for display, for
+/// choosing a role to ask for, for a user name to show. Never for an access decision.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct UnverifiedCognitoClaims {
+    /// `sub`.
+    pub sub: Option<String>,
+    /// `iss`.
+    pub iss: Option<String>,
+    /// `token_use`.
+    pub token_use: Option<String>,
+    /// `client_id` (access tokens).
+    pub client_id: Option<String>,
+    /// `aud` (ID tokens).
+    pub aud: Option<Value>,
+    /// `username` (access tokens).
+    pub username: Option<String>,
+    /// `cognito:username` (ID tokens).
+    #[serde(rename = "cognito:username")]
+    pub cognito_username: Option<String>,
+    /// `email`.
+    pub email: Option<String>,
+    /// `cognito:groups`.
+    #[serde(rename = "cognito:groups", default)]
+    pub groups: Vec<String>,
+    /// `cognito:roles`.
+    #[serde(rename = "cognito:roles", default)]
+    pub roles: Vec<String>,
+    /// `cognito:preferred_role`.
+    #[serde(rename = "cognito:preferred_role")]
+    pub preferred_role: Option<String>,
+    /// `scope`.
+    pub scope: Option<String>,
+    /// `exp`.
+    pub exp: Option<i64>,
+    /// `iat`.
+    pub iat: Option<i64>,
+    /// Every other claim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// Decodes a token's payload into [`UnverifiedCognitoClaims`] **without verification**.
+///
+/// ```
+/// use cognito_auth::unverified::decode_payload_unverified;
+/// let t = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMiLCJjb2duaXRvOmdyb3VwcyI6WyJhZG1pbnMiXX0.c2ln";
+/// let c = decode_payload_unverified(t).unwrap();
+/// assert_eq!(c.sub.as_deref(), Some("abc"));
+/// assert_eq!(c.groups, ["admins"]);
+/// ```
+pub fn decode_payload_unverified(token: &str) -> Result<UnverifiedCognitoClaims, VerifyError> {
+    let t = decode_unverified(token)?;
+    serde_json::from_value(Value::Object(t.payload))
+        .map_err(|e| VerifyError::new(Reason::InvalidClaim, format!("unexpected claim type: {e}")))
+}

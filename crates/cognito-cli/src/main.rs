@@ -3,8 +3,12 @@
 //! Exit codes (all subcommands): 0 success; 1 a token is not authenticated (or another
 //! failure); 2 usage error; 3 a token is forbidden; 4 keys or endpoints unavailable.
 
+mod credentials;
 mod decode;
 mod local;
+mod login;
+mod logout;
+mod store;
 mod token;
 mod verify;
 
@@ -27,7 +31,7 @@ pub const EXIT_UNAVAILABLE: u8 = 4;
 #[command(
     name = "cognito",
     version,
-    about = "Amazon Cognito from the command line: verify and decode tokens, fetch M2M tokens, run a local issuer"
+    about = "Amazon Cognito from the command line: verify and decode tokens, fetch M2M tokens, sign in, get AWS credentials, run a local issuer"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -44,6 +48,12 @@ enum Command {
     Local(local::LocalArgs),
     /// Fetch a client-credentials (M2M) access token and print it.
     Token(token::TokenArgs),
+    /// Sign in (hosted UI with PKCE, or --srp with a password prompt) and store the tokens.
+    Login(login::LoginArgs),
+    /// Remove the stored tokens and revoke the refresh token.
+    Logout(logout::LogoutArgs),
+    /// Print AWS credentials from an identity pool in the credential_process format.
+    Credentials(credentials::CredentialsArgs),
 }
 
 /// A usage error: printed to stderr, exit code 2.
@@ -68,6 +78,9 @@ fn main() -> ExitCode {
             Command::Decode(args) => decode::run(args),
             Command::Local(args) => local::run(args).await,
             Command::Token(args) => token::run(args).await,
+            Command::Login(args) => login::run(args).await,
+            Command::Logout(args) => logout::run(args).await,
+            Command::Credentials(args) => credentials::run(args).await,
         }
     });
     match code {

@@ -1,0 +1,197 @@
+//! The CLI's token store: one JSON file in the user's config directory (or
+//! `$COGNITO_TOKEN_STORE`), readable by the owner only (0600), replaced atomically.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use cognito_auth::secret::{AccessToken, IdToken, RefreshToken};
+use serde::{Deserialize, Serialize};
+
+/// How a profile signed in (and so how it refreshes and revokes).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Method {
+    /// Hosted UI, authorization code + PKCE.
+    HostedUi {
+        domain: String,
+        client_id: String,
+        redirect_uri: String,
+    },
+    /// USER_SRP_AUTH.
+    Srp {
+        user_pool_id: String,
+        client_id: String,
+        endpoint: Option<String>,
+    },
+}
+
+/// One stored login. `Debug` shows no token (they are redacting types).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Profile {
+    /// How it signed in (nested: its fields never collide with the profile's).
+    #[serde(rename = "login")]
+    pub method: Method,
+    pub user_pool_id: Option<String>,
+    pub username: Option<String>,
+    pub access_token: AccessToken,
+    pub id_token: Option<IdToken>,
+    pub refresh_token: Option<RefreshToken>,
+    pub expires_at: u64,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct StoreFile {
+    version: u32,
+    profiles: BTreeMap<String, Profile>,
+}
+
+const MAX_STORE_BYTES: u64 = 1024 * 1024;
+
+pub fn default_path() -> Result<PathBuf, String> {
+    if let Ok(p) = std::env::var("COGNITO_TOKEN_STORE")
+        && !p.is_empty()
+    {
+        return Ok(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "cognito-auth")
+        .map(|d| d.config_dir().join("tokens.json"))
+        .ok_or_else(|| "no home directory: set COGNITO_TOKEN_STORE".to_owned())
+}
+
+fn read(path: &Path) -> Result<StoreFile, String> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(StoreFile::default()),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Ok(m) if m.len() > MAX_STORE_BYTES => {
+            return Err(format!("{} is larger than 1 MiB", path.display()));
+        }
+        Ok(_) => {}
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not a token store: {e}", path.display()))
+}
+
+fn write(path: &Path, store: &StoreFile) -> Result<(), String> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Only tighten a directory we may have just created; never loosen one.
+        if let Ok(m) = std::fs::metadata(dir)
+            && m.permissions().mode() & 0o077 != 0
+            && dir.ends_with("cognito-auth")
+        {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| e.to_string())?;
+    }
+    let json = serde_json::to_vec_pretty(store).map_err(|e| e.to_string())?;
+    tmp.write_all(&json).map_err(|e| e.to_string())?;
+    tmp.as_file().sync_all().map_err(|e| e.to_string())?;
+    tmp.persist(path)
+        .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+    Ok(())
+}
+
+pub fn load(path: &Path, profile: &str) -> Result<Option<Profile>, String> {
+    Ok(read(path)?.profiles.remove(profile))
+}
+
+pub fn save(path: &Path, profile: &str, p: Profile) -> Result<(), String> {
+    let mut s = read(path)?;
+    s.version = 1;
+    s.profiles.insert(profile.to_owned(), p);
+    write(path, &s)
+}
+
+/// Removes a profile; deletes the file when no profile is left.
+pub fn remove(path: &Path, profile: &str) -> Result<Option<Profile>, String> {
+    let mut s = read(path)?;
+    let removed = s.profiles.remove(profile);
+    if s.profiles.is_empty() {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+        }
+    } else {
+        write(path, &s)?;
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(rt: &str) -> Profile {
+        Profile {
+            method: Method::Srp {
+                user_pool_id: "eu-west-1_x".into(),
+                client_id: "c".into(),
+                endpoint: None,
+            },
+            user_pool_id: Some("eu-west-1_x".into()),
+            username: Some("u".into()),
+            access_token: AccessToken::new("a"),
+            id_token: None,
+            refresh_token: Some(RefreshToken::new(rt)),
+            expires_at: 1,
+        }
+    }
+
+    #[test]
+    fn profiles_round_trip_and_files_stay_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        save(&path, "a", profile("rt-a")).unwrap();
+        save(&path, "b", profile("rt-b")).unwrap();
+        assert_eq!(
+            load(&path, "a")
+                .unwrap()
+                .unwrap()
+                .refresh_token
+                .unwrap()
+                .expose(),
+            "rt-a"
+        );
+        assert!(load(&path, "zzz").unwrap().is_none());
+        assert!(remove(&path, "a").unwrap().is_some());
+        assert!(path.exists(), "one profile left");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        remove(&path, "b").unwrap();
+        assert!(!path.exists());
+        assert!(
+            remove(&path, "b").unwrap().is_none(),
+            "removing from no file is fine"
+        );
+    }
+
+    #[test]
+    fn corrupt_and_oversized_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        std::fs::write(&path, "{not json").unwrap();
+        assert!(load(&path, "a").unwrap_err().contains("not a token store"));
+        std::fs::write(&path, vec![b' '; 2 * 1024 * 1024]).unwrap();
+        assert!(load(&path, "a").unwrap_err().contains("larger than 1 MiB"));
+    }
+}
