@@ -605,3 +605,24 @@ fn blocking_client_signs_in_without_a_runtime() {
     );
     drop(rt);
 }
+
+#[tokio::test]
+async fn recorded_attribute_verification_and_delete_user() {
+    let (url, peer) = peer().await;
+    let c = client(&url, "us-east-1_Recorded");
+    let access = cognito_auth::secret::AccessToken::new("opaque-access-token");
+    c.verify_user_attribute(&access, "email", "123456")
+        .await
+        .unwrap();
+    let e = c
+        .verify_user_attribute(&access, "email", "000000")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), Some(&CognitoErrorKind::CodeMismatch));
+    c.delete_user(&access).await.unwrap();
+    let log = peer.lock().unwrap().log.clone();
+    assert_eq!(
+        log,
+        ["VerifyUserAttribute", "VerifyUserAttribute", "DeleteUser"]
+    );
+}

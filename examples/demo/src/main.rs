@@ -2,6 +2,9 @@
 
 mod service;
 
+use std::sync::Arc;
+
+use cognito_auth::hosted_ui::{HostedUiClient, LoginOptions};
 use cognito_auth::m2m::{M2mClient, TokenSource};
 use cognito_auth::verify::{TokenUse, Verifier};
 use cognito_auth_testkit::{ClientSpec, LocalIssuer};
@@ -14,6 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ClientSpec::new("order-writer", "writer-secret")
                 .scopes(["orders/read", "orders/write"]),
         )
+        .client(ClientSpec::public("demo-cli").callback_urls(["http://127.0.0.1:0/callback"]))
         .start()
         .await;
     println!("local issuer:  {}", issuer.issuer());
@@ -143,5 +147,68 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let body = resp.text().await?;
         println!("[axum]   {caller:<16} {method:<6} {path} -> {status} {body}{www}");
     }
+
+    // 4. A person at a terminal: hosted-UI login with PKCE through a loopback callback.
+    //    A scripted "browser" follows the authorization redirect in place of a person.
+    issuer.set_login_user("ann");
+    let ui = HostedUiClient::builder()
+        .domain(issuer.base_url())
+        .client_id("demo-cli")
+        .redirect_uri("http://127.0.0.1:0/callback")
+        .scopes(["openid", "email"])
+        .build()?;
+    let browser: cognito_auth::hosted_ui::Opener = Arc::new(|url: &str| {
+        let url = url.to_owned();
+        tokio::spawn(async move {
+            let result = async {
+                let http = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()?;
+                let r = http.get(&url).send().await?;
+                if let Some(to) = r.headers().get("location").and_then(|v| v.to_str().ok()) {
+                    http.get(to).send().await?;
+                }
+                Ok::<_, reqwest::Error>(())
+            }
+            .await;
+            if let Err(e) = result {
+                eprintln!("[login]  the scripted browser failed: {e}");
+            }
+        });
+        Ok(())
+    });
+    let tokens = ui
+        .login(LoginOptions {
+            opener: Some(browser),
+            print_url: false,
+            timeout: std::time::Duration::from_secs(10),
+            ..LoginOptions::default()
+        })
+        .await?;
+    let id_verifier = Verifier::builder()
+        .issuer(issuer.issuer())
+        .token_use(TokenUse::Id)
+        .build()?;
+    let id = id_verifier
+        .verify(
+            tokens
+                .id_token
+                .as_ref()
+                .map(|t| t.expose())
+                .unwrap_or_default(),
+        )
+        .await?;
+    println!(
+        "\n[login]  hosted UI + PKCE: signed in as {} (refresh token kept: {})",
+        id.username().unwrap_or("?"),
+        tokens.refresh_token.is_some()
+    );
+    let refreshed = ui
+        .refresh(tokens.refresh_token.as_ref().ok_or("no refresh token")?)
+        .await?;
+    println!(
+        "[login]  refreshed without a browser; new access token: {}",
+        refreshed.access_token != tokens.access_token
+    );
     Ok(())
 }
