@@ -1,13 +1,10 @@
 use std::time::Duration;
 
 use clap::Args;
-use cognito_auth::hosted_ui::HostedUiClient;
-use cognito_auth::identity::{
-    IdentityError, IdentityPoolClient, RoleChoice, TokenRefresher, UserTokens,
-};
+use cognito_auth::identity::{IdentityError, IdentityPoolClient, RoleChoice, UserTokens};
 
-use crate::login::{store_path, user_pool_client};
-use crate::store::{self, Method, Profile};
+use crate::login::store_path;
+use crate::store::{self, LoginClient};
 use crate::{EXIT_NOT_AUTHENTICATED, EXIT_OK, EXIT_UNAVAILABLE, UsageError};
 
 /// Refresh the user-pool tokens when less than this is left.
@@ -42,42 +39,6 @@ pub struct CredentialsArgs {
     pub identity_endpoint: Option<String>,
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-fn refresher(p: &Profile, secret: Option<&str>) -> Result<Box<dyn TokenRefresher>, UsageError> {
-    Ok(match &p.method {
-        Method::HostedUi {
-            domain,
-            client_id,
-            redirect_uri,
-        } => {
-            let mut b = HostedUiClient::builder()
-                .domain(domain)
-                .client_id(client_id)
-                .redirect_uri(redirect_uri);
-            if let Some(s) = secret {
-                b = b.client_secret(s);
-            }
-            Box::new(b.build().map_err(|e| UsageError(e.to_string()))?)
-        }
-        Method::Srp {
-            user_pool_id,
-            client_id,
-            endpoint,
-        } => Box::new(user_pool_client(
-            user_pool_id,
-            client_id,
-            secret,
-            endpoint.as_deref(),
-        )?),
-    })
-}
-
 pub async fn run(args: CredentialsArgs) -> Result<u8, UsageError> {
     let path = store_path()?;
     let Some(mut profile) = store::load(&path, &args.profile).map_err(UsageError)? else {
@@ -96,7 +57,7 @@ pub async fn run(args: CredentialsArgs) -> Result<u8, UsageError> {
             )
         })?;
     // Refresh the user-pool tokens without a browser when they are close to expiry.
-    if now() + MARGIN.as_secs() >= profile.expires_at || profile.id_token.is_none() {
+    if store::unix_now() + MARGIN.as_secs() >= profile.expires_at || profile.id_token.is_none() {
         let Some(id_token) = profile.id_token.clone() else {
             return Err(UsageError(
                 "the stored login has no ID token (sign in with the openid scope)".into(),
@@ -109,10 +70,9 @@ pub async fn run(args: CredentialsArgs) -> Result<u8, UsageError> {
             refresh_token: profile.refresh_token.clone(),
             expires_at: profile.expires_at,
         };
-        match refresher(&profile, args.client_secret.as_deref())?
-            .refresh(&tokens)
-            .await
-        {
+        let client = LoginClient::for_method(&profile.method, args.client_secret.as_deref())
+            .map_err(UsageError)?;
+        match client.refresher().refresh(&tokens).await {
             Ok(fresh) => {
                 if let Some(a) = fresh.access_token {
                     profile.access_token = a;

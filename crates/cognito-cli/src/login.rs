@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::Args;
 use cognito_auth::hosted_ui::{HostedUiClient, LoginOptions};
 use cognito_auth::secret::Password;
-use cognito_auth::user::{ChallengeAnswer, ChallengeKind, MfaType, SignInStep, UserPoolClient};
+use cognito_auth::user::{ChallengeAnswer, ChallengeKind, MfaType, SignInStep};
 use serde_json::json;
 
 use crate::store::{self, Method, Profile};
@@ -65,13 +65,6 @@ pub struct LoginArgs {
     /// Print the tokens as JSON instead of storing them.
     #[arg(long)]
     pub print: bool,
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// Reads answers from stdin (--password-stdin) or the terminal.
@@ -189,24 +182,6 @@ async fn hosted(args: LoginArgs) -> Result<u8, UsageError> {
     }
 }
 
-pub fn user_pool_client(
-    pool: &str,
-    client_id: &str,
-    secret: Option<&str>,
-    endpoint: Option<&str>,
-) -> Result<UserPoolClient, UsageError> {
-    let mut b = UserPoolClient::builder()
-        .user_pool(pool)
-        .client_id(client_id);
-    if let Some(s) = secret {
-        b = b.client_secret(s);
-    }
-    if let Some(e) = endpoint {
-        b = b.endpoint(e);
-    }
-    b.build().map_err(|e| UsageError(e.to_string()))
-}
-
 async fn srp(args: LoginArgs) -> Result<u8, UsageError> {
     let pool = args
         .user_pool_id
@@ -216,12 +191,13 @@ async fn srp(args: LoginArgs) -> Result<u8, UsageError> {
         .username
         .clone()
         .ok_or_else(|| UsageError("--username is required with --srp".into()))?;
-    let client = user_pool_client(
+    let client = store::user_pool_client(
         &pool,
         &args.client_id,
         args.client_secret.as_deref(),
         args.endpoint.as_deref(),
-    )?;
+    )
+    .map_err(UsageError)?;
     let prompt = Prompter {
         stdin: args.password_stdin,
     };
@@ -310,7 +286,7 @@ async fn srp(args: LoginArgs) -> Result<u8, UsageError> {
             access_token: session.access_token,
             id_token: session.id_token,
             refresh_token: session.refresh_token,
-            expires_at: session.expires_at.max(now()),
+            expires_at: session.expires_at.max(store::unix_now()),
         },
     )
 }

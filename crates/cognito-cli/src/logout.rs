@@ -1,9 +1,7 @@
-use clap::Args;
-use cognito_auth::hosted_ui::HostedUiClient;
-
-use crate::login::{store_path, user_pool_client};
-use crate::store::{self, Method};
+use crate::login::store_path;
+use crate::store::{self, LoginClient};
 use crate::{EXIT_OK, EXIT_UNAVAILABLE, UsageError};
+use clap::Args;
 
 #[derive(Args)]
 pub struct LogoutArgs {
@@ -30,36 +28,9 @@ pub async fn run(args: LogoutArgs) -> Result<u8, UsageError> {
     let Some(rt) = p.refresh_token else {
         return Ok(EXIT_OK);
     };
-    let revoked = match &p.method {
-        Method::HostedUi {
-            domain,
-            client_id,
-            redirect_uri,
-        } => {
-            let mut b = HostedUiClient::builder()
-                .domain(domain)
-                .client_id(client_id)
-                .redirect_uri(redirect_uri);
-            if let Some(s) = &args.client_secret {
-                b = b.client_secret(s.as_str());
-            }
-            let c = b.build().map_err(|e| UsageError(e.to_string()))?;
-            c.revoke(&rt).await.map_err(|e| e.to_string())
-        }
-        Method::Srp {
-            user_pool_id,
-            client_id,
-            endpoint,
-        } => {
-            let c = user_pool_client(
-                user_pool_id,
-                client_id,
-                args.client_secret.as_deref(),
-                endpoint.as_deref(),
-            )?;
-            c.revoke_token(&rt).await.map_err(|e| e.to_string())
-        }
-    };
+    let client =
+        LoginClient::for_method(&p.method, args.client_secret.as_deref()).map_err(UsageError)?;
+    let revoked = client.revoke(&rt).await;
     match revoked {
         Ok(()) => {
             eprintln!("signed out: tokens removed and the refresh token revoked");

@@ -131,6 +131,89 @@ pub fn remove(path: &Path, profile: &str) -> Result<Option<Profile>, String> {
     Ok(removed)
 }
 
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The client a stored login refreshes and revokes with.
+pub enum LoginClient {
+    /// Hosted UI (`/oauth2/token`, `/oauth2/revoke`).
+    HostedUi(cognito_auth::hosted_ui::HostedUiClient),
+    /// User-pool API (`REFRESH_TOKEN_AUTH`, `RevokeToken`).
+    Srp(cognito_auth::user::UserPoolClient),
+}
+
+impl LoginClient {
+    /// The client for `method`; `secret` for app clients that have one.
+    pub fn for_method(method: &Method, secret: Option<&str>) -> Result<LoginClient, String> {
+        Ok(match method {
+            Method::HostedUi {
+                domain,
+                client_id,
+                redirect_uri,
+            } => {
+                let mut b = cognito_auth::hosted_ui::HostedUiClient::builder()
+                    .domain(domain)
+                    .client_id(client_id)
+                    .redirect_uri(redirect_uri);
+                if let Some(s) = secret {
+                    b = b.client_secret(s);
+                }
+                LoginClient::HostedUi(b.build().map_err(|e| e.to_string())?)
+            }
+            Method::Srp {
+                user_pool_id,
+                client_id,
+                endpoint,
+            } => LoginClient::Srp(user_pool_client(
+                user_pool_id,
+                client_id,
+                secret,
+                endpoint.as_deref(),
+            )?),
+        })
+    }
+
+    /// Refreshes user-pool tokens with this client.
+    pub fn refresher(&self) -> &dyn cognito_auth::identity::TokenRefresher {
+        match self {
+            LoginClient::HostedUi(c) => c,
+            LoginClient::Srp(c) => c,
+        }
+    }
+
+    /// Revokes a refresh token.
+    pub async fn revoke(&self, rt: &RefreshToken) -> Result<(), String> {
+        match self {
+            LoginClient::HostedUi(c) => c.revoke(rt).await.map_err(|e| e.to_string()),
+            LoginClient::Srp(c) => c.revoke_token(rt).await.map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// A user-pool client, optionally with a secret and another endpoint.
+pub fn user_pool_client(
+    pool: &str,
+    client_id: &str,
+    secret: Option<&str>,
+    endpoint: Option<&str>,
+) -> Result<cognito_auth::user::UserPoolClient, String> {
+    let mut b = cognito_auth::user::UserPoolClient::builder()
+        .user_pool(pool)
+        .client_id(client_id);
+    if let Some(s) = secret {
+        b = b.client_secret(s);
+    }
+    if let Some(e) = endpoint {
+        b = b.endpoint(e);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
