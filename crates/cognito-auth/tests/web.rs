@@ -168,3 +168,67 @@ fn rendering() {
         r#"{"detail":"Internal server error."}"#
     );
 }
+
+#[derive(Clone, Debug, PartialEq)]
+enum AppUser {
+    Row(u32),
+    Proxy(String),
+}
+
+impl From<cognito_auth::web::ProxyUser> for AppUser {
+    fn from(p: cognito_auth::web::ProxyUser) -> Self {
+        AppUser::Proxy(p.username().to_owned())
+    }
+}
+
+#[tokio::test]
+async fn configured_mapper_follows_the_setting() {
+    use cognito_auth::web::{ConfiguredMapper, Lookup, LookupError, UserMapper, UserMappingConfig};
+    let issuer = LocalIssuer::start().await;
+    let v = Verifier::builder()
+        .issuer(issuer.issuer())
+        .token_use(TokenUse::Access)
+        .build()
+        .unwrap();
+    let t = issuer
+        .access_token()
+        .client_id("svc-7")
+        .claim("custom:uid", "u-42")
+        .sign();
+    let p = ServicePrincipal::from(v.verify(&t).await.unwrap());
+    let db = |key: String| {
+        std::future::ready(Ok::<_, LookupError>(match key.as_str() {
+            "svc-7" => vec![AppUser::Row(7)],
+            "u-42" => vec![AppUser::Row(42)],
+            _ => vec![],
+        }))
+    };
+    let run = |setting| {
+        let m = ConfiguredMapper::new(setting, db);
+        let p = p.clone();
+        async move { m.lookup(&p).await.unwrap() }
+    };
+    assert_eq!(
+        run(UserMappingConfig::ClientId).await,
+        Lookup::Found(AppUser::Row(7))
+    );
+    assert_eq!(
+        run(UserMappingConfig::Claim {
+            claim: "custom:uid".into()
+        })
+        .await,
+        Lookup::Found(AppUser::Row(42))
+    );
+    assert_eq!(
+        run(UserMappingConfig::Claim {
+            claim: "custom:none".into()
+        })
+        .await,
+        Lookup::NotFound
+    );
+    assert_eq!(
+        run(UserMappingConfig::Proxy).await,
+        Lookup::Found(AppUser::Proxy("svc-7".into()))
+    );
+    assert_eq!(run(UserMappingConfig::None).await, Lookup::NotFound);
+}

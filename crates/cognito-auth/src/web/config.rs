@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::verify::{AcceptedTokenUse, ConfigError, PoolConfig, ScopeMatch, Verifier};
 
-use super::user::{LookupError, ProxyUser, UserMapper};
+use super::user::{ByClaim, ByClientId, LookupError, ProxyUser, ProxyUsers, UserMapper};
 use super::{
     AuthError, Credentials, CustomResponder, ErrorFormat, ErrorResponse, GuardDefaults, Lookup,
     ResponseOptions, ServicePrincipal, parse_credentials,
@@ -456,15 +456,24 @@ impl Authenticator {
 
 /// A user mapper chosen by [`UserMappingConfig`]: the code supplies the lookup; `proxy` maps
 /// to `U::from(ProxyUser)`; `none` finds nobody.
-pub struct ConfiguredMapper<F> {
-    setting: UserMappingConfig,
-    lookup: F,
+pub struct ConfiguredMapper<F>(Strategy<F>);
+
+enum Strategy<F> {
+    None,
+    Proxy,
+    ClientId(ByClientId<F>),
+    Claim(ByClaim<F>),
 }
 
 impl<F> ConfiguredMapper<F> {
     /// The strategy `setting` over `lookup(value)` (value: client id or claim).
     pub fn new(setting: UserMappingConfig, lookup: F) -> Self {
-        ConfiguredMapper { setting, lookup }
+        ConfiguredMapper(match setting {
+            UserMappingConfig::None => Strategy::None,
+            UserMappingConfig::Proxy => Strategy::Proxy,
+            UserMappingConfig::ClientId => Strategy::ClientId(ByClientId::new(lookup)),
+            UserMappingConfig::Claim { claim } => Strategy::Claim(ByClaim::new(claim, lookup)),
+        })
     }
 }
 
@@ -479,34 +488,16 @@ where
         &'a self,
         p: &'a ServicePrincipal,
     ) -> futures_util::future::BoxFuture<'a, Result<Lookup<U>, LookupError>> {
-        match &self.setting {
-            UserMappingConfig::None => Box::pin(async { Ok(Lookup::NotFound) }),
-            UserMappingConfig::Proxy => {
-                let proxy = super::ProxyUsers;
-                Box::pin(async move {
-                    Ok(match proxy.lookup(p).await? {
-                        Lookup::Found(u) => Lookup::Found(U::from(u)),
-                        _ => Lookup::NotFound,
-                    })
+        match &self.0 {
+            Strategy::None => Box::pin(async { Ok(Lookup::NotFound) }),
+            Strategy::Proxy => Box::pin(async move {
+                Ok(match ProxyUsers.lookup(p).await? {
+                    Lookup::Found(u) => Lookup::Found(U::from(u)),
+                    _ => Lookup::NotFound,
                 })
-            }
-            UserMappingConfig::ClientId => {
-                let fut = (self.lookup)(p.client_id().to_owned());
-                Box::pin(async move { fut.await.map(Lookup::from_candidates) })
-            }
-            UserMappingConfig::Claim { claim } => {
-                let value = p
-                    .claims()
-                    .get(claim)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned);
-                Box::pin(async move {
-                    match value {
-                        Some(v) => (self.lookup)(v).await.map(Lookup::from_candidates),
-                        None => Ok(Lookup::NotFound),
-                    }
-                })
-            }
+            }),
+            Strategy::ClientId(s) => s.lookup(p),
+            Strategy::Claim(s) => s.lookup(p),
         }
     }
 }
