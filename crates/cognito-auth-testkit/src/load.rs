@@ -127,3 +127,110 @@ pub async fn run(
         },
     }
 }
+
+/// Settings of [`compare`].
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Keep-alive connections (default 32; env `LOAD_CONNECTIONS`).
+    pub connections: usize,
+    /// Seconds per round (default 1; env `LOAD_SECONDS`).
+    pub seconds: u64,
+    /// Rounds per handler (default 11; env `LOAD_ROUNDS`).
+    pub rounds: u64,
+}
+
+impl Comparison {
+    /// Defaults, overridden by `LOAD_CONNECTIONS`, `LOAD_SECONDS`, `LOAD_ROUNDS`.
+    pub fn from_env() -> Self {
+        let get = |n: &str, d: u64| {
+            std::env::var(n)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        Comparison {
+            connections: get("LOAD_CONNECTIONS", 32) as usize,
+            seconds: get("LOAD_SECONDS", 1),
+            rounds: get("LOAD_ROUNDS", 11),
+        }
+    }
+}
+
+fn median(mut x: Vec<f64>) -> f64 {
+    x.sort_by(f64::total_cmp);
+    x.get(x.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Measures an unprotected and a protected URL with the same request (the bearer header
+/// included), so the ratio isolates the authentication work, and prints the result.
+///
+/// Wall-clock speed drifts on shared machines, so rounds alternate and each protected round
+/// is compared with the unprotected round just before it; medians are reported, plus the
+/// ratio of requests per CPU-second of the process (which time stolen by other tenants does
+/// not distort). Runs on `rt`; panics if any request fails (a benchmark, not a library).
+pub fn compare(
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    open_url: &str,
+    protected_url: &str,
+    authorization: &str,
+    cfg: &Comparison,
+) {
+    let measure =
+        |url: &str, d: Duration| rt.block_on(run(url, Some(authorization), cfg.connections, d));
+    // Warm up: JWKS fetch, verified-token cache, connection pools.
+    measure(protected_url, Duration::from_secs(1));
+    measure(open_url, Duration::from_secs(1));
+    let mut wall = Vec::new();
+    let mut cpu = Vec::new();
+    for _ in 0..cfg.rounds {
+        let o = measure(open_url, Duration::from_secs(cfg.seconds));
+        let p = measure(protected_url, Duration::from_secs(cfg.seconds));
+        for r in [&o, &p] {
+            assert_eq!(
+                (r.non_2xx, r.errors),
+                (0, 0),
+                "every request must succeed: {r:?}"
+            );
+        }
+        wall.push((o.requests_per_second(), p.requests_per_second()));
+        if let (Some(oc), Some(pc)) = (o.requests_per_cpu_second(), p.requests_per_cpu_second()) {
+            cpu.push((oc, pc));
+        }
+    }
+    let ratios: Vec<f64> = wall.iter().map(|(o, p)| p / o).collect();
+    let (lo, hi) = ratios
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(*r), b.max(*r)));
+    println!(
+        "{name} loopback load, {} connections, {} x ({s} s open + {s} s protected):",
+        cfg.connections,
+        cfg.rounds,
+        s = cfg.seconds
+    );
+    println!(
+        "  unprotected handler: {:>10.0} req/s (median)",
+        median(wall.iter().map(|p| p.0).collect())
+    );
+    println!(
+        "  protected handler:   {:>10.0} req/s (median)",
+        median(wall.iter().map(|p| p.1).collect())
+    );
+    println!(
+        "  protected / unprotected: {:.1} % (median of paired rounds; range {:.1}..{:.1} %)",
+        100.0 * median(ratios),
+        100.0 * lo,
+        100.0 * hi
+    );
+    if !cpu.is_empty() {
+        println!(
+            "  per CPU-second (process): unprotected {:.0}, protected {:.0} requests",
+            median(cpu.iter().map(|p| p.0).collect()),
+            median(cpu.iter().map(|p| p.1).collect())
+        );
+        println!(
+            "  protected / unprotected by CPU cost: {:.1} % (median of paired rounds)",
+            100.0 * median(cpu.iter().map(|(o, p)| p / o).collect())
+        );
+    }
+}
