@@ -141,6 +141,34 @@ impl fmt::Debug for ActivityTracker {
     }
 }
 
+#[cfg(feature = "activity-sqlite")]
+const SQLITE_UPSERT: &str = "INSERT INTO cognito_client_activity \
+     (client_id, first_seen_at, last_seen_at, request_count) VALUES (?1, ?2, ?3, ?4) \
+     ON CONFLICT (client_id) DO UPDATE SET \
+     first_seen_at = MIN(cognito_client_activity.first_seen_at, excluded.first_seen_at), \
+     last_seen_at = MAX(cognito_client_activity.last_seen_at, excluded.last_seen_at), \
+     request_count = cognito_client_activity.request_count + excluded.request_count";
+
+#[cfg(feature = "activity-sqlite")]
+const SQLITE_LIST: &str = "SELECT client_id, first_seen_at, last_seen_at, request_count \
+     FROM cognito_client_activity ORDER BY client_id";
+
+#[cfg(feature = "activity-postgres")]
+const POSTGRES_UPSERT: &str = "INSERT INTO cognito_client_activity \
+     (client_id, first_seen_at, last_seen_at, request_count) \
+     VALUES ($1, to_timestamp($2::double precision / 1000.0), \
+             to_timestamp($3::double precision / 1000.0), $4) \
+     ON CONFLICT (client_id) DO UPDATE SET \
+     first_seen_at = LEAST(cognito_client_activity.first_seen_at, excluded.first_seen_at), \
+     last_seen_at = GREATEST(cognito_client_activity.last_seen_at, excluded.last_seen_at), \
+     request_count = cognito_client_activity.request_count + excluded.request_count";
+
+#[cfg(feature = "activity-postgres")]
+const POSTGRES_LIST: &str = "SELECT client_id, \
+     (EXTRACT(EPOCH FROM first_seen_at) * 1000)::BIGINT, \
+     (EXTRACT(EPOCH FROM last_seen_at) * 1000)::BIGINT, request_count \
+     FROM cognito_client_activity ORDER BY client_id";
+
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -330,52 +358,27 @@ impl ActivityTracker {
     }
 
     async fn write(&self, batch: &[(Box<str>, Pending)]) -> Result<(), ActivityError> {
+        // One transaction per flush; the SQL differs by backend, the loop does not.
+        macro_rules! upsert_batch {
+            ($pool:expr, $sql:expr) => {{
+                let mut tx = $pool.begin().await?;
+                for (id, p) in batch {
+                    sqlx::query($sql)
+                        .bind(&**id)
+                        .bind(p.first_ms)
+                        .bind(p.last_ms)
+                        .bind(p.count)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }};
+        }
         match &self.inner.store {
             #[cfg(feature = "activity-sqlite")]
-            Store::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                for (id, p) in batch {
-                    sqlx::query(
-                        "INSERT INTO cognito_client_activity \
-                         (client_id, first_seen_at, last_seen_at, request_count) \
-                         VALUES (?1, ?2, ?3, ?4) \
-                         ON CONFLICT (client_id) DO UPDATE SET \
-                         first_seen_at = MIN(cognito_client_activity.first_seen_at, excluded.first_seen_at), \
-                         last_seen_at = MAX(cognito_client_activity.last_seen_at, excluded.last_seen_at), \
-                         request_count = cognito_client_activity.request_count + excluded.request_count",
-                    )
-                    .bind(&**id)
-                    .bind(p.first_ms)
-                    .bind(p.last_ms)
-                    .bind(p.count)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-            }
+            Store::Sqlite(pool) => upsert_batch!(pool, SQLITE_UPSERT),
             #[cfg(feature = "activity-postgres")]
-            Store::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                for (id, p) in batch {
-                    sqlx::query(
-                        "INSERT INTO cognito_client_activity \
-                         (client_id, first_seen_at, last_seen_at, request_count) \
-                         VALUES ($1, to_timestamp($2::double precision / 1000.0), \
-                                 to_timestamp($3::double precision / 1000.0), $4) \
-                         ON CONFLICT (client_id) DO UPDATE SET \
-                         first_seen_at = LEAST(cognito_client_activity.first_seen_at, excluded.first_seen_at), \
-                         last_seen_at = GREATEST(cognito_client_activity.last_seen_at, excluded.last_seen_at), \
-                         request_count = cognito_client_activity.request_count + excluded.request_count",
-                    )
-                    .bind(&**id)
-                    .bind(p.first_ms)
-                    .bind(p.last_ms)
-                    .bind(p.count)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-            }
+            Store::Postgres(pool) => upsert_batch!(pool, POSTGRES_UPSERT),
         }
         Ok(())
     }
@@ -392,29 +395,21 @@ impl ActivityTracker {
     /// Every client's stored activity, ordered by client id.
     pub async fn list(&self) -> Result<Vec<ClientActivity>, ActivityError> {
         use sqlx::Row;
+        macro_rules! fetch_rows {
+            ($pool:expr, $sql:expr) => {
+                sqlx::query($sql)
+                    .fetch_all($pool)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+                    .collect()
+            };
+        }
         let rows: Vec<(String, i64, i64, i64)> = match &self.inner.store {
             #[cfg(feature = "activity-sqlite")]
-            Store::Sqlite(pool) => sqlx::query(
-                "SELECT client_id, first_seen_at, last_seen_at, request_count \
-                 FROM cognito_client_activity ORDER BY client_id",
-            )
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-            .collect(),
+            Store::Sqlite(pool) => fetch_rows!(pool, SQLITE_LIST),
             #[cfg(feature = "activity-postgres")]
-            Store::Postgres(pool) => sqlx::query(
-                "SELECT client_id, \
-                 (EXTRACT(EPOCH FROM first_seen_at) * 1000)::BIGINT, \
-                 (EXTRACT(EPOCH FROM last_seen_at) * 1000)::BIGINT, request_count \
-                 FROM cognito_client_activity ORDER BY client_id",
-            )
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-            .collect(),
+            Store::Postgres(pool) => fetch_rows!(pool, POSTGRES_LIST),
         };
         Ok(rows
             .into_iter()
