@@ -5,11 +5,10 @@ use std::collections::HashMap;
 
 use actix_web::{App as ActixApp, HttpServer, web};
 use cognito_auth::scope_requirement;
-use cognito_auth::verify::AcceptedTokenUse;
-use cognito_auth::web::{AuthConfig, AuthMode, Authenticator, Guard};
+use cognito_auth::web::{Authenticator, Guard};
 use cognito_auth_actix::{CognitoAuth, Principal, Require, Scoped};
 use cognito_auth_testkit::LocalIssuer;
-use cognito_auth_testkit::web_matrix::{ALLOWED_CLIENTS, APPS, App, run};
+use cognito_auth_testkit::web_matrix::{APPS, auth_config, run};
 
 scope_requirement!(ReadOrders: all ["orders/read"]);
 
@@ -71,31 +70,15 @@ fn serve(auth: Authenticator) -> String {
     url
 }
 
-fn config(issuer: &LocalIssuer, app: App) -> AuthConfig {
-    let mut c = AuthConfig {
-        issuer: Some(issuer.issuer().to_owned()),
-        token_use: Some(AcceptedTokenUse::Access),
-        allowed_clients: Some(ALLOWED_CLIENTS.iter().map(|s| s.to_string()).collect()),
-        ..AuthConfig::default()
-    };
-    match app {
-        App::Required => {}
-        App::Permissive => c.mode = AuthMode::Permissive,
-        App::PermissiveLenient => {
-            c.mode = AuthMode::Permissive;
-            c.fail_on_invalid_bearer = false;
-        }
-        App::JwksDown => c.jwks_url = Some("http://127.0.0.1:9/.well-known/jwks.json".into()),
-    }
-    c
-}
-
 #[actix_web::test]
 async fn status_matrix() {
     let issuer = LocalIssuer::start().await;
     let mut urls = HashMap::new();
     for app in APPS {
-        urls.insert(app, serve(config(&issuer, app).authenticator().unwrap()));
+        urls.insert(
+            app,
+            serve(auth_config(&issuer, app).authenticator().unwrap()),
+        );
     }
     let failures = run(&issuer, |app| urls[&app].clone()).await;
     assert!(

@@ -6,11 +6,10 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::routing::get;
 use cognito_auth::scope_requirement;
-use cognito_auth::verify::AcceptedTokenUse;
-use cognito_auth::web::{AuthConfig, AuthMode, Authenticator, Guard};
+use cognito_auth::web::{Authenticator, Guard};
 use cognito_auth_axum::{CognitoAuthLayer, GuardLayer, Principal, Scoped};
 use cognito_auth_testkit::LocalIssuer;
-use cognito_auth_testkit::web_matrix::{ALLOWED_CLIENTS, APPS, App, run};
+use cognito_auth_testkit::web_matrix::{APPS, auth_config, run};
 
 scope_requirement!(ReadOrders: all ["orders/read"]);
 
@@ -59,25 +58,6 @@ fn standard_app(auth: Authenticator) -> Router {
         .layer(CognitoAuthLayer::new(auth))
 }
 
-pub fn config(issuer: &LocalIssuer, app: App) -> AuthConfig {
-    let mut c = AuthConfig {
-        issuer: Some(issuer.issuer().to_owned()),
-        token_use: Some(AcceptedTokenUse::Access),
-        allowed_clients: Some(ALLOWED_CLIENTS.iter().map(|s| s.to_string()).collect()),
-        ..AuthConfig::default()
-    };
-    match app {
-        App::Required => {}
-        App::Permissive => c.mode = AuthMode::Permissive,
-        App::PermissiveLenient => {
-            c.mode = AuthMode::Permissive;
-            c.fail_on_invalid_bearer = false;
-        }
-        App::JwksDown => c.jwks_url = Some("http://127.0.0.1:9/.well-known/jwks.json".into()),
-    }
-    c
-}
-
 async fn serve(router: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -90,7 +70,7 @@ async fn status_matrix() {
     let issuer = LocalIssuer::start().await;
     let mut urls = HashMap::new();
     for app in APPS {
-        let auth = config(&issuer, app).authenticator().unwrap();
+        let auth = auth_config(&issuer, app).authenticator().unwrap();
         urls.insert(app, serve(standard_app(auth)).await);
     }
     let failures = run(&issuer, |app| urls[&app].clone()).await;

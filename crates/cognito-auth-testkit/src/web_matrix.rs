@@ -15,7 +15,7 @@
 //! | `GET /typed` | typed extractor: all of `orders/read` | `typed:<id>` |
 //!
 //! Every app trusts the issuer's tokens with `token_use = access` and the allowlist
-//! [`ALLOWED_CLIENTS`]. [`App`] names the four configurations.
+//! [`ALLOWED_CLIENTS`]. [`App`] names the four configurations; [`auth_config`] builds each.
 
 use crate::{LocalIssuer, Signing};
 
@@ -42,6 +42,28 @@ pub const APPS: [App; 4] = [
     App::PermissiveLenient,
     App::JwksDown,
 ];
+
+/// The settings of `app` for tokens of `issuer`: `token_use = access`, the
+/// [`ALLOWED_CLIENTS`], and the mode (or unreachable JWKS) the variant names.
+pub fn auth_config(issuer: &LocalIssuer, app: App) -> cognito_auth::web::AuthConfig {
+    use cognito_auth::web::{AuthConfig, AuthMode};
+    let mut c = AuthConfig {
+        issuer: Some(issuer.issuer().to_owned()),
+        token_use: Some(cognito_auth::verify::AcceptedTokenUse::Access),
+        allowed_clients: Some(ALLOWED_CLIENTS.iter().map(|s| s.to_string()).collect()),
+        ..AuthConfig::default()
+    };
+    match app {
+        App::Required => {}
+        App::Permissive => c.mode = AuthMode::Permissive,
+        App::PermissiveLenient => {
+            c.mode = AuthMode::Permissive;
+            c.fail_on_invalid_bearer = false;
+        }
+        App::JwksDown => c.jwks_url = Some("http://127.0.0.1:9/.well-known/jwks.json".into()),
+    }
+    c
+}
 
 /// The token (or header) a case sends.
 #[derive(Debug, Clone, Copy)]
