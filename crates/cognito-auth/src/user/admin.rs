@@ -93,6 +93,18 @@ fn user(u: &aws_sdk_cognitoidentityprovider::types::UserType) -> AdminUser {
     }
 }
 
+/// Follows every page of an SDK paginator, mapping each item.
+macro_rules! all_items {
+    ($paginator:expr, $op:literal, $map:expr) => {{
+        let mut stream = $paginator.items().send();
+        let mut out = Vec::new();
+        while let Some(item) = stream.next().await {
+            out.push($map(&item.map_err(|e| admin_err($op, e))?));
+        }
+        out
+    }};
+}
+
 /// Admin operations on one user pool. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AdminClient {
@@ -176,12 +188,7 @@ impl AdminClient {
         if let Some(f) = filter {
             req = req.filter(f);
         }
-        let mut stream = req.into_paginator().items().send();
-        let mut out = Vec::new();
-        while let Some(u) = stream.next().await {
-            out.push(user(&u.map_err(|e| admin_err("ListUsers", e))?));
-        }
-        Ok(out)
+        Ok(all_items!(req.into_paginator(), "ListUsers", user))
     }
 
     /// Enables a user.
@@ -289,19 +296,15 @@ impl AdminClient {
 
     /// Every group, across all pages.
     pub async fn list_groups(&self) -> Result<Vec<Group>, UserError> {
-        let mut stream = self
-            .sdk
-            .list_groups()
-            .user_pool_id(&self.pool_id)
-            .limit(60)
-            .into_paginator()
-            .items()
-            .send();
-        let mut out = Vec::new();
-        while let Some(g) = stream.next().await {
-            out.push(group(&g.map_err(|e| admin_err("ListGroups", e))?));
-        }
-        Ok(out)
+        Ok(all_items!(
+            self.sdk
+                .list_groups()
+                .user_pool_id(&self.pool_id)
+                .limit(60)
+                .into_paginator(),
+            "ListGroups",
+            group
+        ))
     }
 
     /// Adds a user to a group.
@@ -340,40 +343,30 @@ impl AdminClient {
 
     /// A user's groups, across all pages.
     pub async fn list_groups_for_user(&self, username: &str) -> Result<Vec<Group>, UserError> {
-        let mut stream = self
-            .sdk
-            .admin_list_groups_for_user()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .limit(60)
-            .into_paginator()
-            .items()
-            .send();
-        let mut out = Vec::new();
-        while let Some(g) = stream.next().await {
-            out.push(group(
-                &g.map_err(|e| admin_err("AdminListGroupsForUser", e))?,
-            ));
-        }
-        Ok(out)
+        Ok(all_items!(
+            self.sdk
+                .admin_list_groups_for_user()
+                .user_pool_id(&self.pool_id)
+                .username(username)
+                .limit(60)
+                .into_paginator(),
+            "AdminListGroupsForUser",
+            group
+        ))
     }
 
     /// The users in a group, across all pages.
     pub async fn list_users_in_group(&self, group_name: &str) -> Result<Vec<AdminUser>, UserError> {
-        let mut stream = self
-            .sdk
-            .list_users_in_group()
-            .user_pool_id(&self.pool_id)
-            .group_name(group_name)
-            .limit(60)
-            .into_paginator()
-            .items()
-            .send();
-        let mut out = Vec::new();
-        while let Some(u) = stream.next().await {
-            out.push(user(&u.map_err(|e| admin_err("ListUsersInGroup", e))?));
-        }
-        Ok(out)
+        Ok(all_items!(
+            self.sdk
+                .list_users_in_group()
+                .user_pool_id(&self.pool_id)
+                .group_name(group_name)
+                .limit(60)
+                .into_paginator(),
+            "ListUsersInGroup",
+            user
+        ))
     }
 
     /// Signs a user in with `ADMIN_USER_PASSWORD_AUTH` (server side, IAM-signed), for
