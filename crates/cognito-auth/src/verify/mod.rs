@@ -676,7 +676,7 @@ struct Inner {
     access_audience: Option<Vec<String>>,
     policy: Policy,
     max_token_bytes: usize,
-    cache: Option<quick_cache::sync::Cache<Box<str>, CacheEntry>>,
+    cache: Option<quick_cache::sync::Cache<Arc<str>, CacheEntry>>,
 }
 
 /// Verifies Cognito JWTs. `Send + Sync`, cheap to clone (clones share keys and caches).
@@ -782,11 +782,15 @@ impl Verifier {
                 "signature does not verify",
             ));
         }
-        let data = self.check_claims(claims, pool, token, &jws.payload, now)?;
+        // One copy of the raw token serves the verified token and the cache key.
+        let raw: Arc<str> = Arc::from(token);
+        let mut data = self.check_claims(claims, pool, Arc::clone(&raw), now)?;
+        // The claims borrowed the decoded payload until here; now it can move.
+        data.payload = jws.payload.into_boxed_slice();
         let token = VerifiedToken(Arc::new(data));
         if let Some(cache) = &inner.cache {
             cache.insert(
-                token.raw_token().into(),
+                raw,
                 CacheEntry {
                     token: token.clone(),
                     pool: pool_idx,
@@ -823,8 +827,7 @@ impl Verifier {
         &self,
         c: jose::RawClaims<'_>,
         pool: &Pool,
-        raw: &str,
-        payload: &[u8],
+        raw: Arc<str>,
         now: i64,
     ) -> Result<TokenData, VerifyError> {
         let inner = &*self.inner;
@@ -937,7 +940,7 @@ impl Verifier {
             }
         };
         Ok(TokenData {
-            raw: raw.into(),
+            raw,
             issuer: Arc::clone(&pool.issuer),
             token_use,
             sub: sub.into_owned().into_boxed_str(),
@@ -949,7 +952,7 @@ impl Verifier {
             exp,
             iat,
             nbf,
-            payload: payload.into(),
+            payload: Box::default(),
             claims: OnceLock::new(),
         })
     }

@@ -141,7 +141,7 @@ impl fmt::Debug for ScopeSet {
 pub struct VerifiedToken(pub(crate) Arc<TokenData>);
 
 pub(crate) struct TokenData {
-    pub raw: Box<str>,
+    pub raw: Arc<str>,
     pub issuer: Arc<str>,
     pub token_use: TokenUse,
     pub sub: Box<str>,
