@@ -123,13 +123,13 @@ impl std::fmt::Debug for JwksSource {
 }
 
 impl JwksSource {
-    pub fn remote(url: String, http: Http, cfg: JwksConfig) -> Self {
+    fn new(url: Option<String>, keys: KeySet, http: Http, cfg: JwksConfig) -> Self {
         JwksSource {
-            url: Some(url.into_boxed_str()),
+            url: url.map(String::into_boxed_str),
             http,
             cfg,
             state: ArcSwap::from_pointee(KeyState {
-                keys: Arc::new(KeySet::default()),
+                keys: Arc::new(keys),
                 fetched_at: None,
                 next_refresh: None,
                 attempts: 0,
@@ -142,16 +142,14 @@ impl JwksSource {
         }
     }
 
+    /// Keys fetched from `url` on demand.
+    pub fn remote(url: String, http: Http, cfg: JwksConfig) -> Self {
+        Self::new(Some(url), KeySet::default(), http, cfg)
+    }
+
+    /// Fixed keys; never fetches.
     pub fn offline(keys: KeySet, http: Http) -> Self {
-        let src = JwksSource::remote(String::new(), http, JwksConfig::default());
-        src.state.store(Arc::new(KeyState {
-            keys: Arc::new(keys),
-            fetched_at: None,
-            next_refresh: None,
-            attempts: 0,
-            last_error: None,
-        }));
-        JwksSource { url: None, ..src }
+        Self::new(None, keys, http, JwksConfig::default())
     }
 
     pub fn epoch(&self) -> u64 {

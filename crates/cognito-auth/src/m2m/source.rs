@@ -204,27 +204,21 @@ impl TokenSource {
 
     /// Drops every cached token (e.g. after the server rejected one).
     pub fn invalidate(&self) {
-        self.inner.default_entry.current.store(None);
-        for e in self
-            .inner
-            .entries
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-        {
-            e.current.store(None);
-        }
+        self.for_each_entry(|e| e.current.store(None));
     }
 
     /// Drops `token` if it is still the cached one (a newer token is kept).
     pub fn invalidate_token(&self, token: &M2mToken) {
-        let drop_if_same = |e: &Entry| {
+        self.for_each_entry(|e| {
             e.current.rcu(|cur| match cur {
                 Some(c) if c.token.same_as(token) => None,
                 other => other.clone(),
             });
-        };
-        drop_if_same(&self.inner.default_entry);
+        });
+    }
+
+    fn for_each_entry(&self, f: impl Fn(&Entry)) {
+        f(&self.inner.default_entry);
         for e in self
             .inner
             .entries
@@ -232,7 +226,7 @@ impl TokenSource {
             .unwrap_or_else(|p| p.into_inner())
             .values()
         {
-            drop_if_same(e);
+            f(e);
         }
     }
 
