@@ -33,6 +33,7 @@ pub mod activity;
 #[cfg(any(feature = "user", feature = "identity"))]
 mod aws_json;
 pub mod blocking;
+mod env;
 #[cfg(feature = "hosted-ui")]
 pub mod hosted_ui;
 #[cfg(feature = "identity")]

@@ -707,6 +707,23 @@ fn from_env_with_reads_cognito_variables() {
             .map(|(_, v)| v.to_string())
     };
     assert!(VerifierBuilder::from_env_with(get).is_err());
+    // A blank allowlist variable means "no allowlist", never "allow nobody".
+    let blank = [
+        ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
+        ("COGNITO_TOKEN_USE", " access "),
+        ("COGNITO_CLIENT_IDS", "  "),
+    ];
+    let get = |k: &str| {
+        blank
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    };
+    let v = VerifierBuilder::from_env_with(get)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(v.policy().get_allowed_clients().is_none());
     let two_jwks = [
         ("COGNITO_USER_POOL_ID", "eu-west-1_abc,eu-west-1_def"),
         ("COGNITO_JWKS_URL", "http://127.0.0.1/jwks"),

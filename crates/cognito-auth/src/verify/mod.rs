@@ -512,21 +512,14 @@ impl VerifierBuilder {
     where
         F: Fn(&str) -> Option<String>,
     {
-        let list = |name: &str| -> Option<Vec<String>> {
-            get(name).map(|v| {
-                v.split([',', ' '])
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-        };
+        let list = |name: &str| crate::env::list(&get, name);
+        let val = |name: &str| crate::env::value(&get, name);
         let mut b = VerifierBuilder::default();
-        let region = get("COGNITO_REGION").filter(|r| !r.trim().is_empty());
+        let region = val("COGNITO_REGION");
         if let Some(pools) = list("COGNITO_USER_POOL_ID") {
             for pool in pools {
                 let region = match &region {
-                    Some(r) => r.trim().to_owned(),
+                    Some(r) => r.clone(),
                     None => pool
                         .split_once('_')
                         .map(|(r, _)| r.to_owned())
@@ -545,16 +538,16 @@ impl VerifierBuilder {
                 b = b.issuer(iss);
             }
         }
-        if let Some(url) = get("COGNITO_JWKS_URL").filter(|u| !u.trim().is_empty()) {
+        if let Some(url) = val("COGNITO_JWKS_URL") {
             if b.pools.len() != 1 {
                 return Err(ConfigError::invalid(
                     "COGNITO_JWKS_URL",
                     "can only be used with exactly one pool or issuer",
                 ));
             }
-            b = b.jwks_url(url.trim());
+            b = b.jwks_url(url);
         }
-        if let Some(tu) = get("COGNITO_TOKEN_USE") {
+        if let Some(tu) = val("COGNITO_TOKEN_USE") {
             b = b.token_use(
                 tu.parse::<AcceptedTokenUse>()
                     .map_err(|m| ConfigError::invalid("COGNITO_TOKEN_USE", m))?,
@@ -569,7 +562,7 @@ impl VerifierBuilder {
         if let Some(s) = list("COGNITO_REQUIRED_SCOPES") {
             b = b.required_scopes(s);
         }
-        if let Some(m) = get("COGNITO_SCOPE_MATCH") {
+        if let Some(m) = val("COGNITO_SCOPE_MATCH") {
             b = b.scope_match(
                 m.parse()
                     .map_err(|e: String| ConfigError::invalid("COGNITO_SCOPE_MATCH", e))?,
@@ -578,7 +571,7 @@ impl VerifierBuilder {
         if let Some(g) = list("COGNITO_REQUIRED_GROUPS") {
             b = b.required_groups(g);
         }
-        if let Some(l) = get("COGNITO_LEEWAY_SECONDS") {
+        if let Some(l) = val("COGNITO_LEEWAY_SECONDS") {
             let secs: u64 = l.trim().parse().map_err(|_| {
                 ConfigError::invalid(
                     "COGNITO_LEEWAY_SECONDS",

@@ -177,19 +177,8 @@ impl AuthConfig {
 
     /// Like [`AuthConfig::from_env`], reading variables through `get`.
     pub fn from_env_with<F: Fn(&str) -> Option<String>>(get: F) -> Result<Self, ConfigError> {
-        let val = |k: &str| {
-            get(k)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let list = |k: &str| {
-            val(k).map(|v| {
-                v.split([',', ' '])
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-        };
+        let val = |k: &str| crate::env::value(&get, k);
+        let list = |k: &str| crate::env::list(&get, k);
         let mut c = AuthConfig {
             region: val("COGNITO_REGION"),
             user_pool_id: val("COGNITO_USER_POOL_ID"),
