@@ -177,12 +177,11 @@ where
         let auth = self.auth.clone();
         Box::pin(async move {
             let outcome = {
-                let values: Vec<&[u8]> = req
+                let values = req
                     .headers()
                     .get_all(auth.header_name())
-                    .map(|v| v.as_bytes())
-                    .collect();
-                auth.authenticate(&values).await
+                    .map(|v| v.as_bytes());
+                auth.authenticate(values).await
             };
             match outcome {
                 Ok(principal) => {

@@ -164,13 +164,12 @@ where
         let auth = self.auth.clone();
         Box::pin(async move {
             let outcome = {
-                let values: Vec<&[u8]> = req
+                let values = req
                     .headers()
                     .get_all(auth.header_name())
                     .iter()
-                    .map(HeaderValue::as_bytes)
-                    .collect();
-                auth.authenticate(&values).await
+                    .map(HeaderValue::as_bytes);
+                auth.authenticate(values).await
             };
             match outcome {
                 Ok(principal) => {

@@ -232,3 +232,37 @@ async fn configured_mapper_follows_the_setting() {
     );
     assert_eq!(run(UserMappingConfig::None).await, Lookup::NotFound);
 }
+
+#[tokio::test]
+async fn authenticator_reads_every_header_occurrence() {
+    use cognito_auth::web::{AuthConfig, AuthMode};
+    let issuer = LocalIssuer::start().await;
+    let cfg = AuthConfig {
+        issuer: Some(issuer.issuer().to_owned()),
+        token_use: Some(cognito_auth::verify::AcceptedTokenUse::Access),
+        mode: AuthMode::Permissive,
+        ..AuthConfig::default()
+    };
+    let auth = cfg.authenticator().unwrap();
+    let good = format!("Bearer {}", issuer.access_token().client_id("c1").sign());
+    let p = auth.authenticate([good.as_bytes()]).await.unwrap().unwrap();
+    assert_eq!(p.client_id(), "c1");
+    assert!(
+        auth.authenticate(std::iter::empty::<&[u8]>())
+            .await
+            .unwrap()
+            .is_none(),
+        "permissive: anonymous"
+    );
+    // Two Authorization headers, even two valid ones, are malformed.
+    let two = auth
+        .authenticate([good.as_bytes(), good.as_bytes()])
+        .await
+        .unwrap_err();
+    assert!(matches!(two, AuthError::MalformedHeader));
+    let three = auth
+        .authenticate([good.as_bytes(), b"x".as_slice(), b"y".as_slice()])
+        .await
+        .unwrap_err();
+    assert!(matches!(three, AuthError::MalformedHeader));
+}

@@ -401,13 +401,26 @@ impl Authenticator {
     }
 
     /// Authenticates a request from the values of its authorization header (every
-    /// occurrence). `Ok(None)`: anonymous (permissive mode only).
-    pub async fn authenticate(
+    /// occurrence, in order). `Ok(None)`: anonymous (permissive mode only).
+    pub async fn authenticate<'a, I>(
         &self,
-        header_values: &[&[u8]],
-    ) -> Result<Option<ServicePrincipal>, AuthError> {
+        header_values: I,
+    ) -> Result<Option<ServicePrincipal>, AuthError>
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
         let inner = &*self.inner;
-        let token = match parse_credentials(header_values, &inner.scheme) {
+        // Two values are enough to tell "one" from "several"; no allocation per request.
+        let first_two: [Option<&[u8]>; 2] = {
+            let mut it = header_values.into_iter();
+            [it.next(), it.next()]
+        };
+        let values: &[&[u8]] = match first_two {
+            [None, _] => &[],
+            [Some(a), None] => &[a][..],
+            [Some(a), Some(b)] => &[a, b][..],
+        };
+        let token = match parse_credentials(values, &inner.scheme) {
             Credentials::Bearer(t) => t,
             Credentials::Absent | Credentials::OtherScheme => {
                 return match inner.mode {
