@@ -266,3 +266,41 @@ async fn authenticator_reads_every_header_occurrence() {
         .unwrap_err();
     assert!(matches!(three, AuthError::MalformedHeader));
 }
+
+/// The previous, string-based parser: the reference the byte-wise one must match.
+fn reference_parse(value: &[u8], scheme: &str) -> Credentials<'static> {
+    let Ok(text) = std::str::from_utf8(value) else {
+        return Credentials::Malformed;
+    };
+    if !text
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
+    {
+        return Credentials::Malformed;
+    }
+    let text = text.trim_matches([' ', '\t']);
+    let (head, rest) = match text.find([' ', '\t']) {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, ""),
+    };
+    if !head.eq_ignore_ascii_case(scheme) {
+        return Credentials::OtherScheme;
+    }
+    let mut parts = rest.split([' ', '\t']).filter(|p| !p.is_empty());
+    match (parts.next(), parts.next()) {
+        (Some(t), None) => Credentials::Bearer(Box::leak(t.to_owned().into_boxed_str())),
+        _ => Credentials::Malformed,
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn byte_parser_matches_the_reference(s in "[ \\tBbeEaArR]{0,3}(Bearer|bearer|BEARER|Basic|Token)?[ \\t]{0,3}[A-Za-z0-9._\\-\\x7f\\t é]{0,20}[ \\t]{0,2}[A-Za-z0-9]{0,4}") {
+        proptest::prop_assert_eq!(parse_credentials(&[s.as_bytes()], "Bearer"), reference_parse(s.as_bytes(), "Bearer"));
+    }
+
+    #[test]
+    fn byte_parser_matches_on_random_bytes(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+        proptest::prop_assert_eq!(parse_credentials(&[&b], "Bearer"), reference_parse(&b, "Bearer"));
+    }
+}
