@@ -284,6 +284,26 @@ fn secret_block_bytes(secret_block: &str) -> Result<Vec<u8>, SrpError> {
         .unwrap_or_else(|_| secret_block.as_bytes().to_vec()))
 }
 
+/// `PASSWORD_CLAIM_SIGNATURE`: HMAC-SHA256 over two names, the secret block and the timestamp.
+fn claim_signature(
+    key: &[u8; 16],
+    first: &str,
+    second: &str,
+    secret_block_b64: &str,
+    timestamp: &str,
+) -> Result<String, SrpError> {
+    let block = secret_block_bytes(secret_block_b64)?;
+    Ok(sign(
+        key,
+        &[
+            first.as_bytes(),
+            second.as_bytes(),
+            &block,
+            timestamp.as_bytes(),
+        ],
+    ))
+}
+
 /// `PASSWORD_CLAIM_SIGNATURE` for `PASSWORD_VERIFIER`: HMAC-SHA256 over pool name, user id,
 /// the decoded secret block and the timestamp, base64.
 pub fn password_signature(
@@ -293,19 +313,11 @@ pub fn password_signature(
     secret_block_b64: &str,
     timestamp: &str,
 ) -> Result<String, SrpError> {
-    let block = secret_block_bytes(secret_block_b64)?;
-    Ok(sign(
-        key,
-        &[
-            pool_name.as_bytes(),
-            user_id.as_bytes(),
-            &block,
-            timestamp.as_bytes(),
-        ],
-    ))
+    claim_signature(key, pool_name, user_id, secret_block_b64, timestamp)
 }
 
-/// `PASSWORD_CLAIM_SIGNATURE` for `DEVICE_PASSWORD_VERIFIER`.
+/// `PASSWORD_CLAIM_SIGNATURE` for `DEVICE_PASSWORD_VERIFIER`: over device group key, device
+/// key, the decoded secret block and the timestamp.
 pub fn device_signature(
     key: &[u8; 16],
     device_group_key: &str,
@@ -313,16 +325,13 @@ pub fn device_signature(
     secret_block_b64: &str,
     timestamp: &str,
 ) -> Result<String, SrpError> {
-    let block = secret_block_bytes(secret_block_b64)?;
-    Ok(sign(
+    claim_signature(
         key,
-        &[
-            device_group_key.as_bytes(),
-            device_key.as_bytes(),
-            &block,
-            timestamp.as_bytes(),
-        ],
-    ))
+        device_group_key,
+        device_key,
+        secret_block_b64,
+        timestamp,
+    )
 }
 
 /// `SECRET_HASH`: base64(HMAC-SHA256(client_secret, username ‖ client_id)).
