@@ -8,12 +8,10 @@ use cognito_auth_axum::{CognitoAuthLayer, GuardLayer, Principal};
 
 /// Starts the API on 127.0.0.1 and returns its base URL.
 pub async fn start(issuer: &str) -> Result<String, Box<dyn std::error::Error>> {
-    let config = AuthConfig {
-        issuer: Some(issuer.to_owned()),
-        token_use: Some(AcceptedTokenUse::Access),
-        allowed_clients: Some(vec!["reporting-worker".into(), "order-writer".into()]),
-        ..AuthConfig::default()
-    };
+    let config = AuthConfig::builder()
+        .issuer(issuer)
+        .token_use(AcceptedTokenUse::Access)
+        .allowed_clients(["reporting-worker", "order-writer"]);
     let app = Router::new()
         .route(
             "/orders",

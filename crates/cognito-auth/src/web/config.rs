@@ -165,7 +165,94 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
+macro_rules! setters {
+    ($( $(#[$m:meta])* $name:ident : $ty:ty => $field:ident = $conv:expr; )*) => {
+        $(
+            $(#[$m])*
+            pub fn $name(mut self, value: $ty) -> Self {
+                self.$field = $conv(value);
+                self
+            }
+        )*
+    };
+}
+
 impl AuthConfig {
+    /// Builder-style construction, starting from the defaults.
+    ///
+    /// ```
+    /// use cognito_auth::verify::AcceptedTokenUse;
+    /// use cognito_auth::web::{AuthConfig, AuthMode, ErrorFormat};
+    ///
+    /// let auth = AuthConfig::builder()
+    ///     .user_pool_id("eu-west-1_AbC123")
+    ///     .token_use(AcceptedTokenUse::Access)
+    ///     .allowed_clients(["reporting-worker"])
+    ///     .mode(AuthMode::Permissive)
+    ///     .error_format(ErrorFormat::Text)
+    ///     .authenticator()
+    ///     .unwrap();
+    /// # let _ = auth;
+    /// ```
+    pub fn builder() -> Self {
+        AuthConfig::default()
+    }
+
+    /// Only these app clients (enforced for every request and by every guard).
+    pub fn allowed_clients<I, S>(mut self, clients: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_clients = Some(clients.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Accepted `aud` values of access tokens that carry one.
+    pub fn audience<I, S>(mut self, aud: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audience = Some(aud.into_iter().map(Into::into).collect());
+        self
+    }
+
+    setters! {
+        /// AWS region (default: the prefix of the pool id).
+        region: impl Into<String> => region = |v: _| Some(Into::into(v));
+        /// User pool id.
+        user_pool_id: impl Into<String> => user_pool_id = |v: _| Some(Into::into(v));
+        /// Explicit issuer instead of region + pool.
+        issuer: impl Into<String> => issuer = |v: _| Some(Into::into(v));
+        /// JWKS URL override.
+        jwks_url: impl Into<String> => jwks_url = |v: _| Some(Into::into(v));
+        /// `access`, `id` or `any` (required).
+        token_use: AcceptedTokenUse => token_use = Some;
+        /// Header carrying the token.
+        header_name: impl Into<String> => header_name = Into::into;
+        /// Scheme before the token.
+        header_prefix: impl Into<String> => header_prefix = Into::into;
+        /// `realm` for `WWW-Authenticate`.
+        realm: impl Into<String> => realm = |v: _| Some(Into::into(v));
+        /// Required or permissive.
+        mode: AuthMode => mode = std::convert::identity;
+        /// In permissive mode, whether an invalid bearer token is a 401.
+        fail_on_invalid_bearer: bool => fail_on_invalid_bearer = std::convert::identity;
+        /// Scope match guards use by default.
+        default_scope_match: ScopeMatch => default_scope_match = std::convert::identity;
+        /// JSON or text error bodies.
+        error_format: ErrorFormat => error_format = std::convert::identity;
+        /// Clock leeway in seconds.
+        leeway_seconds: u64 => leeway_seconds = std::convert::identity;
+        /// User mapping strategy.
+        user_mapping: UserMappingConfig => user_mapping = std::convert::identity;
+        /// Activity tracking settings.
+        activity: ActivityConfig => activity = std::convert::identity;
+        /// A custom error renderer.
+        custom_responder: CustomResponder => custom_responder = Some;
+    }
+
     /// Reads `COGNITO_*` variables: the verifier's (see
     /// [`crate::verify::VerifierBuilder::from_env_with`]) plus `COGNITO_AUTH_HEADER`,
     /// `COGNITO_AUTH_SCHEME`, `COGNITO_AUTH_MODE` (`required`/`permissive`),
