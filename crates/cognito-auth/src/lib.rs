@@ -44,7 +44,9 @@ pub mod secret;
 #[cfg(feature = "user")]
 pub mod srp;
 mod strict_json;
-#[allow(dead_code)]
+// SRP (feature user) uses the calendar; identity pools use RFC 3339. Only builds with both
+// use all of it.
+#[cfg_attr(not(all(feature = "user", feature = "identity")), allow(dead_code))]
 mod timefmt;
 mod transport;
 pub mod unverified;
