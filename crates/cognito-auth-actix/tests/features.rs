@@ -11,6 +11,7 @@ fn config(issuer: &LocalIssuer) -> AuthConfig {
     AuthConfig {
         issuer: Some(issuer.issuer().to_owned()),
         token_use: Some(AcceptedTokenUse::Access),
+        any_client: true,
         ..AuthConfig::default()
     }
 }

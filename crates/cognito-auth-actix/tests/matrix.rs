@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use actix_web::{App as ActixApp, HttpServer, web};
 use cognito_auth::scope_requirement;
 use cognito_auth::web::{Authenticator, Guard};
-use cognito_auth_actix::{CognitoAuth, Principal, Require, Scoped};
+use cognito_auth_actix::{CognitoAuth, Principal, Require, Scoped, guarded};
 use cognito_auth_testkit::LocalIssuer;
 use cognito_auth_testkit::web_matrix::{APPS, auth_config, run};
 
@@ -43,15 +43,10 @@ fn serve(auth: Authenticator) -> String {
                     .route(web::get().to(|| async { "reports" })),
             )
             .service(
-                web::resource("/items")
-                    .wrap(Require::new(
-                        Guard::authenticated()
-                            .method_scopes("GET", ["items/read"])
-                            .method_scopes("POST", ["items/write"]),
-                    ))
-                    .route(web::get().to(|| async { "items" }))
-                    .route(web::post().to(|| async { "items" }))
-                    .route(web::delete().to(|| async { "items" })),
+                guarded("/items", Guard::authenticated())
+                    .get(&["items/read"], || async { "items" })
+                    .post(&["items/write"], || async { "items" })
+                    .delete(&["items/admin"], || async { "items" }),
             )
             .service(
                 web::resource("/partners")

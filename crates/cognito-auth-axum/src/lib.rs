@@ -9,8 +9,9 @@
 //! - Extractors: [`Principal`] (401 when absent), `Option<Principal>`, [`Scoped<R>`] for a
 //!   [`ScopeRequirement`](cognito_auth::web::ScopeRequirement) declared with
 //!   [`cognito_auth::scope_requirement!`], and [`AppUser<U>`] for a mapped user.
-//! - [`GuardLayer`] (use with `route_layer`): authentication, scopes all/any, per-method
-//!   scopes, client allowlists.
+//! - [`guarded`]: handlers declared with the scopes each requires, guarded together
+//!   (authentication, scopes all/any, per-method scopes, client allowlists); [`GuardLayer`]
+//!   for the same guard as a plain layer.
 //! - [`UserLayer`]: maps the principal to the application's user with a
 //!   [`UserMapper`](cognito_auth::web::UserMapper).
 //!
@@ -21,7 +22,7 @@
 //! use axum::{Router, routing::get};
 //! use cognito_auth::scope_requirement;
 //! use cognito_auth::web::{AuthConfig, Guard};
-//! use cognito_auth_axum::{CognitoAuthLayer, GuardLayer, Principal, Scoped};
+//! use cognito_auth_axum::{CognitoAuthLayer, Principal, Scoped, guarded};
 //!
 //! scope_requirement!(ReadOrders: all ["orders/read"]);
 //!
@@ -39,13 +40,11 @@
 //!     .route("/orders", get(orders))
 //!     .route(
 //!         "/items",
-//!         get(|| async { "items" })
-//!             .post(|| async { "created" })
-//!             .route_layer(GuardLayer::new(
-//!                 Guard::authenticated()
-//!                     .method_scopes("GET", ["items/read"])
-//!                     .method_scopes("POST", ["items/write"]),
-//!             )),
+//!         // Each handler with its scopes; the guard covers every one of them.
+//!         guarded(Guard::authenticated())
+//!             .get(&["items/read"], || async { "items" })
+//!             .post(&["items/write"], || async { "created" })
+//!             .into(),
 //!     )
 //!     .layer(CognitoAuthLayer::new(auth));
 //! # Ok(app) }
@@ -59,7 +58,9 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::handler::Handler;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter};
 use futures_util::future::BoxFuture;
 use http::request::Parts;
 use http::{HeaderValue, Request, StatusCode};
@@ -295,7 +296,115 @@ impl<S: Send + Sync, R: ScopeRequirement> FromRequestParts<S> for Scoped<R> {
     }
 }
 
+/// Handlers declared together with the scopes each one requires: the safe way to guard a
+/// route. Made by [`guarded`].
+///
+/// Every handler is added through a method that names its scopes, and the guard is applied
+/// when the builder becomes a [`MethodRouter`], after the last handler: no method can be
+/// added unguarded by putting it after the guard (axum's `route_layer` guards only the
+/// handlers added before it).
+///
+/// The contract, shared with `cognito-auth-actix`: authentication first (401); then a
+/// method without a handler answers 405; a method with a handler answers 403 when the
+/// guard refuses. `HEAD` is authorized exactly as `GET` (axum answers it with the `GET`
+/// handler).
+///
+/// ```
+/// use axum::Router;
+/// use cognito_auth::web::Guard;
+/// use cognito_auth_axum::guarded;
+///
+/// let app: Router = Router::new().route(
+///     "/items",
+///     guarded(Guard::authenticated())
+///         .get(&["items/read"], || async { "items" })
+///         .post(&["items/write"], || async { "created" })
+///         .into(),
+/// );
+/// # let _ = app;
+/// ```
+pub struct Guarded<S = ()> {
+    guard: Guard,
+    router: MethodRouter<S>,
+}
+
+impl<S> std::fmt::Debug for Guarded<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guarded")
+            .field("guard", &self.guard)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts a [`Guarded`] method router: `guard` applies to every handler (clients, scopes
+/// for all methods); each handler adds its own method scopes.
+pub fn guarded<S: Clone + Send + Sync + 'static>(guard: Guard) -> Guarded<S> {
+    Guarded {
+        // Every method with a handler is listed below; a method without one never reaches
+        // the guard (axum answers 405 first).
+        guard: guard.unlisted_methods(cognito_auth::web::UnlistedMethod::Allow),
+        router: MethodRouter::new(),
+    }
+}
+
+macro_rules! guarded_methods {
+    ($( $(#[$m:meta])* $name:ident => $method:literal, $filter:ident; )*) => {
+        $(
+            $(#[$m])*
+            #[must_use]
+            pub fn $name<H, T>(self, scopes: &[&str], handler: H) -> Self
+            where
+                H: Handler<T, S>,
+                T: 'static,
+            {
+                self.on(MethodFilter::$filter, $method, scopes, handler)
+            }
+        )*
+    };
+}
+
+impl<S: Clone + Send + Sync + 'static> Guarded<S> {
+    guarded_methods! {
+        /// A `GET` (and `HEAD`) handler requiring `scopes` (empty: the guard's alone).
+        get => "GET", GET;
+        /// A `POST` handler requiring `scopes`.
+        post => "POST", POST;
+        /// A `PUT` handler requiring `scopes`.
+        put => "PUT", PUT;
+        /// A `PATCH` handler requiring `scopes`.
+        patch => "PATCH", PATCH;
+        /// A `DELETE` handler requiring `scopes`.
+        delete => "DELETE", DELETE;
+        /// An `OPTIONS` handler requiring `scopes`.
+        options => "OPTIONS", OPTIONS;
+    }
+
+    fn on<H, T>(mut self, filter: MethodFilter, method: &str, scopes: &[&str], handler: H) -> Self
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        self.guard = self.guard.method_scopes(method, scopes.iter().copied());
+        self.router = self.router.on(filter, handler);
+        self
+    }
+
+    /// The method router with the guard applied to every handler.
+    pub fn into_method_router(self) -> MethodRouter<S> {
+        self.router.route_layer(GuardLayer::new(self.guard))
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> From<Guarded<S>> for MethodRouter<S> {
+    fn from(g: Guarded<S>) -> Self {
+        g.into_method_router()
+    }
+}
+
 /// A [`Layer`] enforcing a [`Guard`]; add it with `route_layer` so unmatched routes still 404.
+///
+/// `route_layer` guards only the handlers added before it: prefer [`guarded`], which declares
+/// each handler with its scopes and applies the guard after the last one.
 #[derive(Clone, Debug)]
 pub struct GuardLayer {
     guard: Arc<Guard>,

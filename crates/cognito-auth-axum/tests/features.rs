@@ -19,6 +19,7 @@ fn base_config(issuer: &LocalIssuer) -> AuthConfig {
     AuthConfig {
         issuer: Some(issuer.issuer().to_owned()),
         token_use: Some(AcceptedTokenUse::Access),
+        any_client: true,
         ..AuthConfig::default()
     }
 }
@@ -357,4 +358,55 @@ async fn activity_is_tracked_per_client_and_never_fails_a_request() {
         tracker.get("svc-a").await.unwrap().unwrap().request_count,
         8
     );
+}
+
+/// `route_layer` guards only the handlers added before it; `guarded` declares each handler
+/// with its scopes, so the method added last is guarded like the first.
+#[tokio::test]
+async fn a_method_added_later_cannot_slip_past_the_guard() {
+    use cognito_auth::web::Guard;
+    use cognito_auth_axum::guarded;
+    let issuer = LocalIssuer::start().await;
+    let app = Router::new()
+        .route(
+            "/items",
+            guarded(Guard::authenticated())
+                .get(&["items/read"], || async { "list" })
+                .post(&["items/write"], || async { "created" })
+                .delete(&["items/admin"], || async { "deleted" })
+                .into(),
+        )
+        .layer(CognitoAuthLayer::from_config(&base_config(&issuer)).unwrap());
+    let reader = issuer
+        .access_token()
+        .client_id("svc")
+        .scopes(["items/read"])
+        .sign();
+    let send = |method: &str, token: &str| {
+        Request::builder()
+            .method(method)
+            .uri("/items")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let status = |r: Request<Body>| {
+        let app = app.clone();
+        async move { app.oneshot(r).await.unwrap().status() }
+    };
+    assert_eq!(status(send("GET", &reader)).await, StatusCode::OK);
+    assert_eq!(status(send("HEAD", &reader)).await, StatusCode::OK);
+    assert_eq!(status(send("POST", &reader)).await, StatusCode::FORBIDDEN);
+    assert_eq!(status(send("DELETE", &reader)).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        status(send("PUT", &reader)).await,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    let writer = issuer
+        .access_token()
+        .client_id("svc")
+        .scopes(["items/write"])
+        .sign();
+    assert_eq!(status(send("POST", &writer)).await, StatusCode::OK);
+    assert_eq!(status(send("HEAD", &writer)).await, StatusCode::FORBIDDEN);
 }

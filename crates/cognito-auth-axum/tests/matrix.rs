@@ -7,7 +7,7 @@ use axum::Router;
 use axum::routing::get;
 use cognito_auth::scope_requirement;
 use cognito_auth::web::{Authenticator, Guard};
-use cognito_auth_axum::{CognitoAuthLayer, GuardLayer, Principal, Scoped};
+use cognito_auth_axum::{CognitoAuthLayer, GuardLayer, Principal, Scoped, guarded};
 use cognito_auth_testkit::LocalIssuer;
 use cognito_auth_testkit::web_matrix::{APPS, auth_config, run};
 
@@ -37,14 +37,11 @@ fn standard_app(auth: Authenticator) -> Router {
         )
         .route(
             "/items",
-            get(|| async { "items" })
-                .post(|| async { "items" })
-                .delete(|| async { "items" })
-                .route_layer(GuardLayer::new(
-                    Guard::authenticated()
-                        .method_scopes("GET", ["items/read"])
-                        .method_scopes("POST", ["items/write"]),
-                )),
+            guarded(Guard::authenticated())
+                .get(&["items/read"], || async { "items" })
+                .post(&["items/write"], || async { "items" })
+                .delete(&["items/admin"], || async { "items" })
+                .into(),
         )
         .route(
             "/partners",

@@ -10,7 +10,7 @@
 //! | `GET /me` | principal required (extractor) | `client:<id>` |
 //! | `GET /orders` | guard: all of `orders/read orders/list` | `orders` |
 //! | `GET /reports` | guard: any of `reports/read reports/admin` | `reports` |
-//! | `GET, POST, DELETE /items` | guard: GET `items/read`, POST `items/write`, others denied | `items` |
+//! | `GET, HEAD, POST, DELETE /items` | declared with their scopes: GET/HEAD `items/read`, POST `items/write`, DELETE `items/admin`; no other method has a handler | `items` |
 //! | `GET /partners` | guard: client `partner-a` | `partners` |
 //! | `GET /typed` | typed extractor: all of `orders/read` | `typed:<id>` |
 //!
@@ -95,6 +95,8 @@ pub enum Body {
     Detail(&'static str),
     /// This exact text.
     Text(&'static str),
+    /// No body (HEAD responses, 405).
+    Empty,
 }
 
 /// One row of the matrix.
@@ -378,14 +380,94 @@ pub fn cases() -> Vec<Case> {
             Detail(FORBIDDEN),
         ),
         case(
-            "per-method: unlisted method denied",
+            "per-method: DELETE has a handler, lacks its scope",
             Required,
             "DELETE",
             "/items",
             Valid("svc-a", &["items/read", "items/write"]),
             403,
-            INSUFFICIENT,
+            Some(r#"Bearer error="insufficient_scope", scope="items/admin""#),
             Detail(FORBIDDEN),
+        ),
+        case(
+            "per-method: DELETE allowed",
+            Required,
+            "DELETE",
+            "/items",
+            Valid("svc-a", &["items/admin"]),
+            200,
+            None,
+            Text("items"),
+        ),
+        case(
+            "HEAD is GET: allowed with the GET scope",
+            Required,
+            "HEAD",
+            "/items",
+            Valid("svc-a", &["items/read"]),
+            200,
+            None,
+            Empty,
+        ),
+        case(
+            "HEAD is GET: refused without the GET scope",
+            Required,
+            "HEAD",
+            "/items",
+            Valid("svc-a", &["items/write", "items/admin"]),
+            403,
+            Some(r#"Bearer error="insufficient_scope", scope="items/read""#),
+            Empty,
+        ),
+        case(
+            "HEAD without a token is 401",
+            Required,
+            "HEAD",
+            "/items",
+            Nothing,
+            401,
+            BEARER,
+            Empty,
+        ),
+        case(
+            "OPTIONS without a handler: 405 after authentication",
+            Required,
+            "OPTIONS",
+            "/items",
+            Valid("svc-a", &["items/read", "items/write", "items/admin"]),
+            405,
+            None,
+            Empty,
+        ),
+        case(
+            "OPTIONS without a token is 401 first",
+            Required,
+            "OPTIONS",
+            "/items",
+            Nothing,
+            401,
+            BEARER,
+            Detail(NOT_PROVIDED),
+        ),
+        case(
+            "method without a handler: 405 even without its scopes",
+            Required,
+            "PUT",
+            "/items",
+            Valid("svc-a", &[]),
+            405,
+            None,
+            Empty,
+        ),
+        case(
+            "method without a handler, no token: 401 first",
+            Required,
+            "PUT",
+            "/items",
+            Nothing,
+            401,
+            BEARER,
+            Detail(NOT_PROVIDED),
         ),
         case(
             "client guard: allowed",
@@ -665,6 +747,11 @@ where
             Body::Text(t) => {
                 if body != t {
                     problems.push(format!("body {body:?}, expected {t:?}"));
+                }
+            }
+            Body::Empty => {
+                if !body.is_empty() {
+                    problems.push(format!("body {body:?}, expected none"));
                 }
             }
             Body::Detail(d) => {

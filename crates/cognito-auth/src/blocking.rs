@@ -9,8 +9,9 @@
 //! use cognito_auth::verify::{TokenUse, Verifier};
 //!
 //! let verifier = Verifier::builder()
-//!     .user_pool("eu-west-1", "eu-west-1_AbCdEf123")
+//!     .user_pool("eu-west-1_AbCdEf123")
 //!     .token_use(TokenUse::Access)
+//!     .allowed_clients(["4mw9nqflq0example"])
 //!     .build()
 //!     .unwrap();
 //! let blocking = BlockingVerifier::new(verifier).unwrap();

@@ -9,7 +9,7 @@
 //! let client = HostedUiClient::builder()
 //!     .domain("https://example.auth.eu-west-1.amazoncognito.com")
 //!     .client_id("4mw9nqflq0example")
-//!     .redirect_uri("http://localhost:8765/callback")
+//!     .redirect_uri("http://127.0.0.1:8765/callback")
 //!     .scopes(["openid", "email"])
 //!     .build()?;
 //! // Prints the URL, opens the browser, waits for the redirect, exchanges the code.
@@ -20,7 +20,7 @@
 
 use std::convert::Infallible;
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -53,9 +53,6 @@ pub enum HostedUiError {
     /// No callback arrived in time.
     #[error("no sign-in callback within {0:?}")]
     Timeout(Duration),
-    /// The callback carried another `state`: possibly a forged request. Nothing was exchanged.
-    #[error("the callback's state does not match this login")]
-    StateMismatch,
     /// The authorization server redirected back with an error.
     #[error("sign-in failed: {error}{}", .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Authorization {
@@ -87,6 +84,11 @@ pub enum HostedUiError {
     #[error("callback server error: {0}")]
     Io(String),
 }
+
+/// The redirect URI the CLI uses unless told otherwise: the loopback IP literal, not
+/// `localhost` (RFC 8252 §7.3, §8.3), so the port cannot be taken over on another address
+/// `localhost` resolves to.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
 
 /// A PKCE pair (RFC 7636, S256). The verifier is a secret; `Debug` hides it.
 #[derive(Clone)]
@@ -173,10 +175,13 @@ impl AuthorizationRequest {
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct HostedUiTokens {
     /// The access token.
+    #[serde(with = "crate::secret::expose")]
     pub access_token: AccessToken,
     /// The ID token (with the `openid` scope).
+    #[serde(with = "crate::secret::expose_option")]
     pub id_token: Option<IdToken>,
     /// The refresh token (kept across refreshes unless a new one is returned).
+    #[serde(with = "crate::secret::expose_option")]
     pub refresh_token: Option<RefreshToken>,
     /// `Bearer`.
     pub token_type: String,
@@ -291,8 +296,10 @@ impl HostedUiClientBuilder {
         self
     }
     /// The loopback redirect URI registered on the app client, e.g.
-    /// `http://localhost:8765/callback`. Port 0 picks a free port (the app client must then
-    /// accept any loopback port).
+    /// `http://127.0.0.1:8765/callback` ([`DEFAULT_REDIRECT_URI`]). Prefer the IP literal
+    /// (RFC 8252 §8.3); with `localhost`, the callback server binds both `127.0.0.1` and
+    /// `[::1]` so no other program can take the port on either. Port 0 picks a free port (the
+    /// app client must then accept any loopback port).
     pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
         self.redirect_uri = Some(uri.into());
         self
@@ -323,13 +330,9 @@ impl HostedUiClientBuilder {
             format!("https://{domain}")
         };
         let domain = domain.trim_end_matches('/').to_owned();
-        let parsed =
-            url::Url::parse(&domain).map_err(|e| HostedUiError::Config(format!("domain: {e}")))?;
-        if !matches!(parsed.scheme(), "https" | "http") {
-            return Err(HostedUiError::Config(
-                "the domain must be an http(s) URL".into(),
-            ));
-        }
+        // The token request carries the code, the PKCE verifier and any client secret.
+        crate::transport::check_url(&domain, self.http.get_allow_insecure_http())
+            .map_err(|m| HostedUiError::Config(format!("domain: {m}")))?;
         let client_id = self
             .client_id
             .filter(|c| !c.is_empty())
@@ -377,8 +380,19 @@ impl fmt::Debug for HostedUiClient {
     }
 }
 
-/// The port of a loopback redirect URI; refuses other hosts and schemes.
-fn loopback_port(redirect_uri: &str) -> Result<(u16, String), HostedUiError> {
+/// The addresses a loopback redirect URI's host names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoopbackHost {
+    /// `127.0.0.1`.
+    V4,
+    /// `[::1]`.
+    V6,
+    /// `localhost`: both, since either may be what the browser resolves it to.
+    Both,
+}
+
+/// The host kind and port of a loopback redirect URI; refuses other hosts and schemes.
+fn loopback_port(redirect_uri: &str) -> Result<(LoopbackHost, u16, String), HostedUiError> {
     let u = url::Url::parse(redirect_uri)
         .map_err(|e| HostedUiError::Config(format!("redirect URI: {e}")))?;
     if u.scheme() != "http" {
@@ -386,11 +400,17 @@ fn loopback_port(redirect_uri: &str) -> Result<(u16, String), HostedUiError> {
             "a loopback redirect URI uses http".into(),
         ));
     }
-    let host = u.host_str().unwrap_or("");
-    if !matches!(host, "127.0.0.1" | "localhost") {
-        return Err(HostedUiError::NonLoopback(host.to_owned()));
-    }
-    Ok((u.port().unwrap_or(80), u.path().to_owned()))
+    let host = match u.host() {
+        Some(url::Host::Ipv4(ip)) if ip == Ipv4Addr::LOCALHOST => LoopbackHost::V4,
+        Some(url::Host::Ipv6(ip)) if ip == Ipv6Addr::LOCALHOST => LoopbackHost::V6,
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => LoopbackHost::Both,
+        _ => {
+            return Err(HostedUiError::NonLoopback(
+                u.host_str().unwrap_or("").to_owned(),
+            ));
+        }
+    };
+    Ok((host, u.port().unwrap_or(80), u.path().to_owned()))
 }
 
 fn form_error(status: u16, body: &[u8]) -> HostedUiError {
@@ -539,7 +559,7 @@ impl HostedUiClient {
             refresh_token: s(&mut m, "refresh_token").map(RefreshToken::new),
             token_type: s(&mut m, "token_type").unwrap_or_else(|| "Bearer".into()),
             expires_in,
-            expires_at: sent + expires_in,
+            expires_at: sent.saturating_add(expires_in),
         })
     }
 
@@ -609,11 +629,12 @@ impl HostedUiClient {
 
 /// The single-shot loopback server that receives the authorization redirect.
 ///
-/// Binds 127.0.0.1 only (whatever the redirect URI's host spelling), answers the browser
-/// with a short page, checks `state` in constant time, and stops after one callback or on
-/// timeout.
+/// Binds the loopback address of the redirect URI (`127.0.0.1`, `[::1]`, or both for
+/// `localhost`), answers the browser with a short page, checks `state` in constant time, and
+/// stops after the callback of this login or on timeout. Requests without the right `state`
+/// (a stray request, a page probing the port) get an error page and do not end the login.
 pub struct CallbackServer {
-    listener: tokio::net::TcpListener,
+    listeners: Vec<tokio::net::TcpListener>,
     path: String,
     redirect_uri: String,
 }
@@ -655,17 +676,18 @@ fn html_escape(s: &str) -> String {
 }
 
 impl CallbackServer {
-    /// Binds 127.0.0.1 at the redirect URI's port (0: a free port). Refuses non-loopback
-    /// redirect URIs; reports a taken port as [`HostedUiError::PortInUse`].
+    /// Binds the redirect URI's loopback address at its port (0: a free port): `127.0.0.1`,
+    /// `[::1]`, or, for `localhost`, both (where the machine has IPv6), so no other local
+    /// program can receive the redirect on the other one. Refuses non-loopback redirect URIs;
+    /// reports a taken port as [`HostedUiError::PortInUse`].
     pub async fn bind(redirect_uri: &str) -> Result<CallbackServer, HostedUiError> {
-        let (port, path) = loopback_port(redirect_uri)?;
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-            .await
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AddrInUse => HostedUiError::PortInUse(port),
-                _ => HostedUiError::Io(e.to_string()),
-            })?;
-        let actual = listener
+        let (host, port, path) = loopback_port(redirect_uri)?;
+        let listeners = match host {
+            LoopbackHost::V4 => vec![bind_one(IpAddr::V4(Ipv4Addr::LOCALHOST), port).await?],
+            LoopbackHost::V6 => vec![bind_one(IpAddr::V6(Ipv6Addr::LOCALHOST), port).await?],
+            LoopbackHost::Both => bind_both(port).await?,
+        };
+        let actual = listeners[0]
             .local_addr()
             .map_err(|e| HostedUiError::Io(e.to_string()))?
             .port();
@@ -673,10 +695,18 @@ impl CallbackServer {
             url::Url::parse(redirect_uri).map_err(|e| HostedUiError::Config(e.to_string()))?;
         let _ = u.set_port(Some(actual));
         Ok(CallbackServer {
-            listener,
+            listeners,
             path: if path.is_empty() { "/".into() } else { path },
             redirect_uri: u.into(),
         })
+    }
+
+    /// The local addresses the server listens on.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
     }
 
     /// The redirect URI with the real port.
@@ -693,41 +723,121 @@ impl CallbackServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<Outcome>();
         let tx = Arc::new(Mutex::new(Some(tx)));
         let expected = request.state.clone();
-        let path = self.path.clone();
-        let listener = self.listener;
-        let accept = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    break;
-                };
-                let tx = Arc::clone(&tx);
-                let expected = expected.clone();
-                let path = path.clone();
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(
-                        move |req: http::Request<hyper::body::Incoming>| {
-                            let resp = handle_callback(&req, &path, &expected, &tx);
-                            async move { Ok::<_, Infallible>(resp) }
-                        },
-                    );
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .keep_alive(false)
-                        .serve_connection(io, svc)
-                        .await;
-                });
-            }
-        });
+        let mut accepts = Vec::new();
+        for listener in self.listeners {
+            let tx = Arc::clone(&tx);
+            let expected = expected.clone();
+            let path = self.path.clone();
+            accepts.push(tokio::spawn(async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        break;
+                    };
+                    let tx = Arc::clone(&tx);
+                    let expected = expected.clone();
+                    let path = path.clone();
+                    tokio::spawn(async move {
+                        let svc = hyper::service::service_fn(
+                            move |req: http::Request<hyper::body::Incoming>| {
+                                let resp = handle_callback(&req, &path, &expected, &tx);
+                                async move { Ok::<_, Infallible>(resp) }
+                            },
+                        );
+                        let io = hyper_util::rt::TokioIo::new(stream);
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .keep_alive(false)
+                            .serve_connection(io, svc)
+                            .await;
+                    });
+                }
+            }));
+        }
         let result = tokio::time::timeout(timeout, rx).await;
         // Give the browser its page before the listener goes away.
         tokio::time::sleep(Duration::from_millis(50)).await;
-        accept.abort();
+        for a in accepts {
+            a.abort();
+        }
         match result {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(_)) => Err(HostedUiError::Io("callback server stopped".into())),
             Err(_) => Err(HostedUiError::Timeout(timeout)),
         }
     }
+}
+
+/// The parameters of an authorization callback's query string. A parameter given twice, or
+/// a query longer than 16 KiB, is refused rather than guessed at.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct CallbackQuery {
+    pub state: Option<String>,
+    pub code: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+impl CallbackQuery {
+    pub(crate) fn parse(query: &str) -> Result<CallbackQuery, &'static str> {
+        if query.len() > 16 * 1024 {
+            return Err("query too long");
+        }
+        let mut q = CallbackQuery::default();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match &*k {
+                "state" => &mut q.state,
+                "code" => &mut q.code,
+                "error" => &mut q.error,
+                "error_description" => &mut q.error_description,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err("parameter repeated");
+            }
+            *slot = Some(v.into_owned());
+        }
+        Ok(q)
+    }
+}
+
+async fn bind_one(ip: IpAddr, port: u16) -> Result<tokio::net::TcpListener, HostedUiError> {
+    tokio::net::TcpListener::bind(SocketAddr::new(ip, port))
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => HostedUiError::PortInUse(port),
+            _ => HostedUiError::Io(e.to_string()),
+        })
+}
+
+/// `127.0.0.1` and `[::1]` at one port (for `localhost`). A machine without IPv6 loopback
+/// gets the IPv4 listener alone; a port taken on either address is refused. With port 0, a
+/// few free ports are tried until one is free on both.
+async fn bind_both(port: u16) -> Result<Vec<tokio::net::TcpListener>, HostedUiError> {
+    for _ in 0..8 {
+        let v4 = bind_one(IpAddr::V4(Ipv4Addr::LOCALHOST), port).await?;
+        let actual = v4
+            .local_addr()
+            .map_err(|e| HostedUiError::Io(e.to_string()))?
+            .port();
+        match tokio::net::TcpListener::bind(SocketAddr::new(
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+            actual,
+        ))
+        .await
+        {
+            Ok(v6) => return Ok(vec![v4, v6]),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                if port != 0 {
+                    return Err(HostedUiError::PortInUse(port));
+                }
+                // Another program holds this port on [::1]: try another one.
+            }
+            // No IPv6 loopback here: nobody can listen on [::1] either.
+            Err(_) => return Ok(vec![v4]),
+        }
+    }
+    Err(HostedUiError::Io(
+        "no port free on both 127.0.0.1 and [::1]".into(),
+    ))
 }
 
 fn handle_callback(
@@ -743,6 +853,25 @@ fn handle_callback(
             "This is the sign-in callback; nothing else lives here.",
         );
     }
+    let q = match CallbackQuery::parse(req.uri().query().unwrap_or("")) {
+        Ok(q) => q,
+        Err(_) => {
+            return page(400, "Sign-in refused", "The callback is not well formed.");
+        }
+    };
+    // `state` first: a request that does not carry this login's state (a stray request, a
+    // web page probing the port) is answered and ignored; the login keeps waiting.
+    if !q
+        .state
+        .as_deref()
+        .is_some_and(|s| ct_eq(s.as_bytes(), expected_state.expose().as_bytes()))
+    {
+        return page(
+            400,
+            "Sign-in refused",
+            "The request did not come from this login. Finish the sign-in in the browser              window the terminal opened.",
+        );
+    }
     let mut slot = tx.lock().unwrap_or_else(|p| p.into_inner());
     let Some(sender) = slot.take() else {
         return page(
@@ -751,24 +880,8 @@ fn handle_callback(
             "This sign-in has already been completed.",
         );
     };
-    let q: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let state_ok = q
-        .get("state")
-        .is_some_and(|s| ct_eq(s.as_bytes(), expected_state.expose().as_bytes()));
-    let (outcome, resp) = if !state_ok {
-        (
-            Err(HostedUiError::StateMismatch),
-            page(
-                400,
-                "Sign-in refused",
-                "The request did not come from this login. Start again from the terminal.",
-            ),
-        )
-    } else if let Some(error) = q.get("error") {
-        let description = q.get("error_description").cloned();
+    let (outcome, resp) = if let Some(error) = &q.error {
+        let description = q.error_description.clone();
         let text = format!(
             "{}{}",
             html_escape(error),
@@ -784,7 +897,7 @@ fn handle_callback(
             }),
             page(400, "Sign-in failed", &text),
         )
-    } else if let Some(code) = q.get("code").filter(|c| !c.is_empty()) {
+    } else if let Some(code) = q.code.as_ref().filter(|c| !c.is_empty()) {
         (
             Ok(code.clone()),
             page(

@@ -150,7 +150,9 @@ impl fmt::Debug for AwsCredentials {
 impl AwsCredentials {
     /// Whether they expire within `margin`.
     pub fn expires_within(&self, margin: Duration) -> bool {
-        SystemTime::now() + margin >= self.expiration
+        SystemTime::now()
+            .checked_add(margin)
+            .is_none_or(|t| t >= self.expiration)
     }
 
     /// The AWS CLI `credential_process` output (`Version: 1`, RFC 3339 `Expiration`).
@@ -273,23 +275,30 @@ impl IdentityPoolClientBuilder {
 
     /// Validates and builds.
     pub fn build(self) -> Result<IdentityPoolClient, IdentityError> {
-        let pool = self
-            .identity_pool_id
-            .filter(|p| p.contains(':'))
-            .ok_or_else(|| {
-                IdentityError::Config("identity pool id `<region>:<uuid>` is required".into())
-            })?;
+        let pool = self.identity_pool_id.ok_or_else(|| {
+            IdentityError::Config("identity pool id `<region>:<uuid>` is required".into())
+        })?;
+        let prefix = crate::ids::check_identity_pool_id(&pool).map_err(IdentityError::Config)?;
         let region = match self.region {
-            Some(r) => r,
-            None => pool.split(':').next().unwrap_or_default().to_owned(),
+            Some(r) => {
+                crate::ids::check_region(&r).map_err(IdentityError::Config)?;
+                r
+            }
+            None => prefix.to_owned(),
         };
         let endpoint = self
             .endpoint
             .unwrap_or_else(|| format!("https://cognito-identity.{region}.amazonaws.com/"));
-        let provider = self.user_pool_id.map(|p| {
-            let pool_region = p.split('_').next().unwrap_or(&region).to_owned();
-            format!("cognito-idp.{pool_region}.amazonaws.com/{p}")
-        });
+        crate::transport::check_url(&endpoint, self.http.get_allow_insecure_http())
+            .map_err(|m| IdentityError::Config(format!("endpoint: {m}")))?;
+        let provider = match self.user_pool_id {
+            Some(p) => {
+                let pool_region =
+                    crate::ids::check_user_pool_id(&p).map_err(IdentityError::Config)?;
+                Some(format!("cognito-idp.{pool_region}.amazonaws.com/{p}"))
+            }
+            None => None,
+        };
         Ok(IdentityPoolClient {
             inner: Arc::new(IdInner {
                 json: AwsJson::new(endpoint, "AWSCognitoIdentityService", self.http)
@@ -633,7 +642,7 @@ impl CognitoCredentials {
             return Ok((*c).clone());
         }
         let mut tokens = self.tokens();
-        if now_secs() + margin.as_secs() >= tokens.expires_at {
+        if now_secs().saturating_add(margin.as_secs()) >= tokens.expires_at {
             if let Some(r) = &self.inner.refresher {
                 let mut fresh = r.refresh(&tokens).await?;
                 if fresh.refresh_token.is_none() {

@@ -13,9 +13,10 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let verifier = Verifier::builder()
-//!     .user_pool("us-east-1", "us-east-1_AbCdEf123")
+//!     .user_pool("us-east-1_AbCdEf123")
 //!     .token_use(TokenUse::Access)
 //!     .required_scopes(["orders/read"])
+//!     .allowed_clients(["4mw9nqflq0example"])
 //!     .build()?;
 //! let token = verifier.verify("eyJraWQiOi...").await?;
 //! assert!(token.has_scope("orders/read"));
@@ -38,6 +39,7 @@ mod env;
 pub mod hosted_ui;
 #[cfg(feature = "identity")]
 pub mod identity;
+mod ids;
 pub mod jwks;
 pub mod m2m;
 pub mod secret;

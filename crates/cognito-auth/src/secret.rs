@@ -3,7 +3,8 @@
 //! Every credential that passes through this crate (client secrets, access, ID and refresh
 //! tokens, passwords, AWS secret keys) is wrapped in a type whose `Debug` and `Display` print
 //! nothing secret, whose memory is zeroised on drop, and whose equality is constant-time.
-//! Reading the value is always explicit: [`SecretString::expose`].
+//! Reading the value is always explicit: [`SecretString::expose`]; so is writing it with
+//! serde (see [`expose`]: secret types do not implement `Serialize`).
 //!
 //! ```
 //! use cognito_auth::secret::ClientSecret;
@@ -92,6 +93,95 @@ impl From<&str> for SecretString {
     }
 }
 
+/// A secret whose value can be read on purpose. Implemented by every secret type here; used
+/// by the [`expose`] and [`expose_option`] serde helpers.
+pub trait ExposeSecret {
+    /// The secret value.
+    fn expose_secret(&self) -> &str;
+}
+
+impl ExposeSecret for SecretString {
+    fn expose_secret(&self) -> &str {
+        self.expose()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(SecretString::new)
+    }
+}
+
+/// Serde helpers that write a secret's real value: the explicit opt-in.
+///
+/// Secret types implement `Deserialize` but not `Serialize`, so a `#[derive(Serialize)]`
+/// struct holding a token does not compile until the field says, in the source, that
+/// writing the secret is intended:
+///
+/// ```
+/// use cognito_auth::secret::{AccessToken, RefreshToken};
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Stored {
+///     #[serde(with = "cognito_auth::secret::expose")]
+///     access_token: AccessToken,
+///     #[serde(with = "cognito_auth::secret::expose_option")]
+///     refresh_token: Option<RefreshToken>,
+/// }
+/// let s = Stored { access_token: AccessToken::new("a.b.c"), refresh_token: None };
+/// assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"access_token":"a.b.c","refresh_token":null}"#);
+/// ```
+///
+/// Without the opt-in, serialising does not compile:
+///
+/// ```compile_fail
+/// #[derive(serde::Serialize)]
+/// struct Leaky {
+///     token: cognito_auth::secret::AccessToken,
+/// }
+/// ```
+pub mod expose {
+    use super::ExposeSecret;
+
+    /// Writes the secret's value.
+    pub fn serialize<T: ExposeSecret, S: serde::Serializer>(
+        v: &T,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v.expose_secret())
+    }
+
+    /// Reads a secret (the same as its `Deserialize`).
+    pub fn deserialize<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        T::deserialize(d)
+    }
+}
+
+/// [`expose`] for optional secrets.
+pub mod expose_option {
+    use super::ExposeSecret;
+
+    /// Writes the secret's value, or `null`.
+    pub fn serialize<T: ExposeSecret, S: serde::Serializer>(
+        v: &Option<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_some(v.expose_secret()),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads an optional secret.
+    pub fn deserialize<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        <Option<T> as serde::Deserialize>::deserialize(d)
+    }
+}
+
 macro_rules! secret_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
@@ -134,13 +224,12 @@ macro_rules! secret_type {
             }
         }
 
-        impl serde::Serialize for $name {
-            /// Serialises the real value: only used where the token is deliberately written
-            /// (a token store with 0600 permissions, a CLI asked to print it).
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.expose())
+        impl ExposeSecret for $name {
+            fn expose_secret(&self) -> &str {
+                self.expose()
             }
         }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 String::deserialize(d).map($name::new)

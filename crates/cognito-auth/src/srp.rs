@@ -96,18 +96,27 @@ fn big_to_hex(v: &BigUint) -> String {
     v.to_str_radix(16)
 }
 
+/// Hex of a secret value, zeroised on drop.
+fn secret_hex(v: &BigUint) -> Zeroizing<String> {
+    Zeroizing::new(v.to_str_radix(16))
+}
+
 /// Cognito's `padHex`: even length, and a leading `00` when the first nibble has its high bit
 /// set (so the value reads as positive).
-fn pad_hex(hex: &str) -> String {
-    if !hex.len().is_multiple_of(2) {
-        format!("0{hex}")
+fn pad_hex(hex: &str) -> Zeroizing<String> {
+    let prefix = if !hex.len().is_multiple_of(2) {
+        "0"
     } else if hex.starts_with([
         '8', '9', 'a', 'b', 'c', 'd', 'e', 'f', 'A', 'B', 'C', 'D', 'E', 'F',
     ]) {
-        format!("00{hex}")
+        "00"
     } else {
-        hex.to_owned()
-    }
+        ""
+    };
+    let mut out = Zeroizing::new(String::with_capacity(prefix.len() + hex.len()));
+    out.push_str(prefix);
+    out.push_str(hex);
+    out
 }
 
 fn hex_decode(hex: &str) -> Option<Vec<u8>> {
@@ -120,19 +129,31 @@ fn hex_decode(hex: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    digest(&SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// Lowercase hex of `bytes`, written into one buffer (no per-byte temporaries), zeroised on
+/// drop.
+fn to_hex(bytes: &[u8]) -> Zeroizing<String> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Zeroizing::new(String::with_capacity(bytes.len() * 2));
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
-/// SHA-256 of the bytes a hex string encodes, as 64 hex digits.
-fn hex_hash(hex: &str) -> String {
-    sha256_hex(&hex_decode(hex).unwrap_or_default())
+fn sha256_hex(bytes: &[u8]) -> Zeroizing<String> {
+    to_hex(digest(&SHA256, bytes).as_ref())
 }
 
+/// SHA-256 of the bytes a hex string encodes, as 64 hex digits. The decoded bytes may be
+/// password-equivalent, so they are zeroised.
+fn hex_hash(hex: &str) -> Zeroizing<String> {
+    let bytes = Zeroizing::new(hex_decode(hex).unwrap_or_default());
+    sha256_hex(&bytes)
+}
+
+/// HKDF-SHA256 to 16 bytes. (aws-lc's HMAC tags live on the stack and are not zeroised;
+/// every heap copy here is.)
 fn hkdf16(ikm: &[u8], salt: &[u8]) -> [u8; 16] {
     let prk = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, salt), ikm);
     let mut info = INFO.to_vec();
@@ -240,25 +261,34 @@ impl SrpClient {
         }
         let u = hex_to_big(&hex_hash(&format!(
             "{}{}",
-            pad_hex(&big_to_hex(&self.big_a)),
-            pad_hex(&big_to_hex(&big_b))
+            *pad_hex(&big_to_hex(&self.big_a)),
+            *pad_hex(&big_to_hex(&big_b))
         )));
         if u.is_zero() {
             return Err(SrpError::ZeroU);
         }
-        let identity_hash = Zeroizing::new(sha256_hex(identity.as_bytes()));
-        let x = Zeroizing::new(hex_to_big(&hex_hash(&format!(
-            "{}{}",
-            pad_hex(salt),
-            *identity_hash
-        ))));
+        // Every value from here to the key is password-equivalent: each intermediate, hex
+        // string and byte buffer is zeroised when dropped.
+        let identity_hash = sha256_hex(identity.as_bytes());
+        let salted = {
+            let mut v = pad_hex(salt);
+            v.push_str(&identity_hash);
+            v
+        };
+        let x_hex = hex_hash(&salted);
+        let x = Zeroizing::new(hex_to_big(&x_hex));
         let gx = Zeroizing::new(g.g.modpow(&x, &g.n));
-        let kgx = Zeroizing::new((&g.k * &*gx) % &g.n);
+        let kgx_full = Zeroizing::new(&g.k * &*gx);
+        let kgx = Zeroizing::new(&*kgx_full % &g.n);
         // (B - k·g^x) mod N, kept non-negative.
-        let base = Zeroizing::new(((&big_b % &g.n) + &g.n - &*kgx) % &g.n);
-        let exp = Zeroizing::new(&*self.a + &u * &*x);
+        let b_plus_n = (&big_b % &g.n) + &g.n;
+        let diff = Zeroizing::new(&b_plus_n - &*kgx);
+        let base = Zeroizing::new(&*diff % &g.n);
+        let ux = Zeroizing::new(&u * &*x);
+        let exp = Zeroizing::new(&*self.a + &*ux);
         let s = Zeroizing::new(base.modpow(&exp, &g.n));
-        let s_bytes = Zeroizing::new(hex_decode(&pad_hex(&big_to_hex(&s))).unwrap_or_default());
+        let s_hex = secret_hex(&s);
+        let s_bytes = Zeroizing::new(hex_decode(&pad_hex(&s_hex)).unwrap_or_default());
         let u_bytes = hex_decode(&pad_hex(&big_to_hex(&u))).unwrap_or_default();
         Ok(Zeroizing::new(hkdf16(&s_bytes, &u_bytes)))
     }
@@ -415,7 +445,13 @@ pub fn device_verifier_from(
         return Err(SrpError::InvalidParameter("salt"));
     }
     let salt_hex = pad_hex(&big_to_hex(&salt_int));
-    let x = Zeroizing::new(hex_to_big(&hex_hash(&format!("{salt_hex}{identity_hash}"))));
+    let salted = {
+        let mut v = Zeroizing::new(String::with_capacity(salt_hex.len() + identity_hash.len()));
+        v.push_str(&salt_hex);
+        v.push_str(&identity_hash);
+        v
+    };
+    let x = Zeroizing::new(hex_to_big(&hex_hash(&salted)));
     let v = g.g.modpow(&x, &g.n);
     let verifier = hex_decode(&pad_hex(&big_to_hex(&v))).unwrap_or_default();
     let salt = hex_decode(&salt_hex).unwrap_or_default();
@@ -441,9 +477,9 @@ mod tests {
 
     #[test]
     fn pad_hex_rules() {
-        assert_eq!(pad_hex("abc"), "0abc");
-        assert_eq!(pad_hex("ab"), "00ab");
-        assert_eq!(pad_hex("7f"), "7f");
+        assert_eq!(*pad_hex("abc"), "0abc");
+        assert_eq!(*pad_hex("ab"), "00ab");
+        assert_eq!(*pad_hex("7f"), "7f");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub struct HttpConfig {
     connect_timeout: Duration,
     max_response_bytes: usize,
     user_agent: String,
+    allow_insecure_http: bool,
 }
 
 impl Default for HttpConfig {
@@ -33,6 +34,7 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(5),
             max_response_bytes: 1024 * 1024,
             user_agent: concat!("cognito-auth/", env!("CARGO_PKG_VERSION")).to_owned(),
+            allow_insecure_http: false,
         }
     }
 }
@@ -57,6 +59,20 @@ impl HttpConfig {
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
         self.user_agent = ua.into();
         self
+    }
+    /// Allow plain `http://` URLs for hosts other than loopback (default `false`).
+    ///
+    /// By default every endpoint (JWKS and issuer, token URL, hosted-UI domain, user-pool and
+    /// identity endpoints) must use `https`, except on a loopback host (`127.0.0.0/8`, `::1`,
+    /// `localhost`), where emulators and test issuers run. Turning this on sends tokens and
+    /// client secrets in clear text to whatever host is configured: only for closed networks.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+    /// Whether plain `http://` is allowed for non-loopback hosts.
+    pub fn get_allow_insecure_http(&self) -> bool {
+        self.allow_insecure_http
     }
     /// The configured total timeout.
     pub fn get_timeout(&self) -> Duration {
@@ -199,4 +215,65 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         src = inner.source();
     }
     s
+}
+
+/// Checks an endpoint URL: absolute, `https` (or `http` on a loopback host, or anywhere when
+/// `allow_insecure_http` is set), with a host, and without credentials in it.
+pub(crate) fn check_url(url: &str, allow_insecure_http: bool) -> Result<url::Url, String> {
+    let u = url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{url}` has no host"));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("the URL must not carry a user name or password".into());
+    }
+    match u.scheme() {
+        "https" => Ok(u),
+        "http" if allow_insecure_http || is_loopback(&u) => Ok(u),
+        "http" => Err(format!(
+            "`{url}` uses plain http to a host that is not loopback; use https, or opt in with \
+             HttpConfig::allow_insecure_http(true)"
+        )),
+        other => Err(format!("`{url}` must be an https URL, not {other}")),
+    }
+}
+
+/// Whether the URL's host is a loopback address or `localhost`.
+pub(crate) fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_url;
+
+    #[test]
+    fn https_required_except_loopback() {
+        assert!(check_url("https://cognito-idp.eu-west-1.amazonaws.com/x", false).is_ok());
+        for ok in [
+            "http://127.0.0.1:9/x",
+            "http://127.8.0.1/x",
+            "http://[::1]:80/",
+            "http://localhost:8080/",
+            "http://LOCALHOST/",
+        ] {
+            assert!(check_url(ok, false).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.com/.well-known/jwks.json",
+            "http://10.0.0.1/",
+            "http://localhost.attacker.example/",
+            "ftp://example.com/",
+            "https://user:pw@example.com/",
+            "not a url",
+        ] {
+            assert!(check_url(bad, false).is_err(), "{bad}");
+        }
+        assert!(check_url("http://example.com/", true).is_ok());
+    }
 }

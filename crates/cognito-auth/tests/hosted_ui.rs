@@ -134,19 +134,93 @@ async fn callback_with_the_right_state_yields_the_code() {
 }
 
 #[tokio::test]
-async fn wrong_state_is_refused() {
+async fn stray_requests_are_refused_and_the_login_keeps_waiting() {
+    let (server, req) = start("http://127.0.0.1:0/cb").await;
+    let base = server.redirect_uri().to_owned();
+    let state = state_of(&req);
+    let browser = tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        let mut statuses = Vec::new();
+        for stray in [
+            base.clone(),
+            format!("{base}?code=stolen"),
+            format!("{base}?code=stolen&state=forged"),
+            format!("{base}?error=access_denied&state=forged"),
+            format!("{base}?code=a&state={state}&state=forged"),
+            format!("{base}?code=a&code=b&state={state}"),
+        ] {
+            statuses.push(http.get(stray).send().await.unwrap().status().as_u16());
+        }
+        // The real redirect still completes the login...
+        let real = http
+            .get(format!("{base}?code=the-code&state={state}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        // ...and only once.
+        let again = http
+            .get(format!("{base}?code=other&state={state}"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0);
+        (statuses, real, again)
+    });
+    let code = server.wait(&req, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(code, "the-code");
+    let (statuses, real, again) = browser.await.unwrap();
+    assert_eq!(statuses, [400; 6]);
+    assert_eq!(real, 200);
+    assert!(again == 409 || again == 0, "{again}");
+}
+
+#[tokio::test]
+async fn localhost_redirects_hold_both_loopback_addresses() {
     let (server, req) = start("http://localhost:0/cb").await;
-    let url = format!(
-        "{}?code=stolen&state=forged",
-        server.redirect_uri().replace("localhost", "127.0.0.1")
-    );
-    let browser = tokio::spawn(async move { reqwest::get(url).await.unwrap().status() });
-    let e = server
-        .wait(&req, Duration::from_secs(10))
-        .await
-        .unwrap_err();
-    assert!(matches!(e, HostedUiError::StateMismatch), "{e:?}");
-    assert_eq!(browser.await.unwrap(), 400);
+    let addrs = server.local_addrs();
+    let port = addrs[0].port();
+    assert!(addrs.iter().any(|a| a.is_ipv4()));
+    let v6 = std::net::TcpListener::bind(("::1", 0)).is_ok();
+    if v6 {
+        assert!(
+            addrs.iter().any(|a| a.is_ipv6() && a.port() == port),
+            "{addrs:?}"
+        );
+        // Nobody else can take [::1]:port while the login waits.
+        assert!(std::net::TcpListener::bind(("::1", port)).is_err());
+        // The callback arrives on either address.
+        let url = format!("http://[::1]:{port}/cb?code=c6&state={}", state_of(&req));
+        tokio::spawn(async move { reqwest::get(url).await.unwrap().status() });
+        assert_eq!(
+            server.wait(&req, Duration::from_secs(10)).await.unwrap(),
+            "c6"
+        );
+    }
+    // A port already held on [::1] by another program is refused, not shared.
+    if v6 {
+        let squatter = std::net::TcpListener::bind(("::1", 0)).unwrap();
+        let port = squatter.local_addr().unwrap().port();
+        let taken = CallbackServer::bind(&format!("http://localhost:{port}/cb")).await;
+        assert!(matches!(taken, Err(HostedUiError::PortInUse(p)) if p == port));
+    }
+    // The default redirect is the IP literal (RFC 8252 §8.3).
+    assert!(cognito_auth::hosted_ui::DEFAULT_REDIRECT_URI.starts_with("http://127.0.0.1:"));
+}
+
+#[tokio::test]
+async fn plain_http_domains_are_refused() {
+    let b = || {
+        HostedUiClient::builder()
+            .client_id("c")
+            .redirect_uri("http://127.0.0.1:0/cb")
+    };
+    assert!(matches!(
+        b().domain("http://auth.example.com").build(),
+        Err(HostedUiError::Config(m)) if m.contains("https")
+    ));
+    assert!(b().domain("auth.example.com").build().is_ok());
+    assert!(b().domain("http://127.0.0.1:9").build().is_ok());
 }
 
 #[tokio::test]
@@ -278,6 +352,7 @@ async fn full_pkce_login_refresh_and_revoke() {
     let verifier = Verifier::builder()
         .issuer(issuer.issuer())
         .token_use(TokenUse::Id)
+        .any_client()
         .build()
         .unwrap();
     let id = verifier
@@ -361,4 +436,19 @@ async fn a_code_is_useless_without_its_pkce_verifier() {
         matches!(&e, HostedUiError::Endpoint { error: Some(code), .. } if code == "invalid_grant"),
         "{e:?}"
     );
+}
+
+#[tokio::test]
+async fn a_huge_expires_in_saturates() {
+    let issuer = issuer().await;
+    let c = client(issuer.base_url(), "http://127.0.0.1:0/callback");
+    issuer.push_token_faults([cognito_auth_testkit::Fault::body_200(
+        serde_json::json!({"access_token": "a.b.c", "token_type": "Bearer", "expires_in": u64::MAX})
+            .to_string(),
+    )]);
+    let t = c
+        .refresh(&cognito_auth::secret::RefreshToken::new("rt"))
+        .await
+        .unwrap();
+    assert_eq!(t.expires_at, u64::MAX);
 }

@@ -44,6 +44,7 @@ async fn basic_and_body_auth_fetch_verifiable_tokens() {
     let verifier = Verifier::builder()
         .issuer(issuer.issuer())
         .token_use(TokenUse::Access)
+        .any_client()
         .build()
         .unwrap();
     for auth in [ClientAuth::Basic, ClientAuth::Body] {
@@ -641,5 +642,268 @@ fn builder_validation() {
     assert_eq!(
         c.token_url(),
         "https://example.auth.us-east-1.amazoncognito.com/oauth2/token"
+    );
+}
+
+/// A downstream that refuses every token (401), counting the calls.
+async fn always_401_server() -> (String, Arc<Mutex<usize>>) {
+    let calls: Arc<Mutex<usize>> = Arc::default();
+    let state = calls.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move || {
+            let calls = state.clone();
+            async move {
+                *calls.lock().unwrap() += 1;
+                StatusCode::UNAUTHORIZED
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, calls)
+}
+
+#[tokio::test]
+async fn downstream_401s_cannot_turn_into_a_bill() {
+    let issuer = issuer().await;
+    let (url, calls) = always_401_server().await;
+
+    // tower: 100 calls answered 401 → the first token and one refetch, nothing more.
+    let source = TokenSource::new(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+    );
+    let hyper = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    let svc = ServiceBuilder::new()
+        .layer(BearerLayer::new(source.clone()))
+        .service(hyper);
+    for _ in 0..100 {
+        let req = http::Request::post(&url)
+            .body(Full::new(Bytes::from_static(b"x")))
+            .unwrap();
+        assert_eq!(svc.clone().oneshot(req).await.unwrap().status(), 401);
+    }
+    assert_eq!(
+        issuer.token_requests(),
+        2,
+        "one token, one 401-triggered refetch"
+    );
+    assert_eq!(
+        *calls.lock().unwrap(),
+        101,
+        "one retry in all, not one per call"
+    );
+
+    // Concurrent callers share the budget too.
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let svc = svc.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let req = http::Request::post(&url)
+                .body(Full::new(Bytes::from_static(b"x")))
+                .unwrap();
+            svc.oneshot(req).await.unwrap().status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 401);
+    }
+    assert_eq!(issuer.token_requests(), 2);
+
+    // reqwest-middleware: the same budget.
+    issuer.reset_counters();
+    let source = TokenSource::new(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+    );
+    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(BearerMiddleware::new(source))
+        .build();
+    for _ in 0..100 {
+        let resp = http.post(&url).body("x").send().await.unwrap();
+        assert_eq!(resp.status(), 401);
+    }
+    assert_eq!(issuer.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn the_401_budget_renews_after_its_interval_and_only_drops_the_refused_token() {
+    let issuer = issuer().await;
+    let source = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default().unauthorized_refetch_interval(Duration::from_millis(200)),
+    );
+    let first = source.token().await.unwrap();
+    assert!(source.token_rejected(&first), "first 401: refetch allowed");
+    let second = source.token().await.unwrap();
+    assert!(!second.access_token().ct_eq(first.secret()));
+    assert_eq!(issuer.token_requests(), 2);
+    // A late 401 for the old token does not drop the new one.
+    assert!(source.token_rejected(&first), "the newer token is retried");
+    let still = source.token().await.unwrap();
+    assert!(still.access_token().ct_eq(second.secret()));
+    // Within the interval a 401 for the current token is passed on.
+    assert!(!source.token_rejected(&second));
+    assert_eq!(issuer.token_requests(), 2);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert!(source.token_rejected(&second), "the budget renews");
+    source.token().await.unwrap();
+    assert_eq!(issuer.token_requests(), 3);
+}
+
+#[tokio::test]
+async fn retry_after_is_remembered_between_calls() {
+    let issuer = issuer().await;
+    let source = TokenSource::new(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+    );
+    issuer.push_token_faults([Fault::too_many_requests(60)]);
+    let err = source.token().await.unwrap_err();
+    assert_eq!(err.status(), Some(429));
+    for _ in 0..20 {
+        match source.token().await.unwrap_err() {
+            M2mError::Throttled { retry_after } => {
+                assert!(retry_after <= Duration::from_secs(60));
+                assert!(retry_after > Duration::from_secs(50));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        issuer.token_requests(),
+        1,
+        "nothing sent before Retry-After"
+    );
+
+    // The pause is capped.
+    issuer.reset_counters();
+    let capped = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default().max_retry_after(Duration::from_millis(100)),
+    );
+    issuer.push_token_faults([Fault::too_many_requests(3600)]);
+    assert_eq!(capped.token().await.unwrap_err().status(), Some(429));
+    assert!(matches!(
+        capped.token().await.unwrap_err(),
+        M2mError::Throttled { .. }
+    ));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    capped.token().await.unwrap();
+    assert_eq!(issuer.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_holds_back_the_background_refresh_too() {
+    let issuer = issuer().await;
+    issuer.set_token_lifetime(4);
+    let source = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default()
+            .refresh_at(0.25)
+            .failed_refresh_backoff(Duration::ZERO)
+            .expiry_margin(Duration::ZERO),
+    );
+    let t = source.token().await.unwrap();
+    assert_eq!(issuer.token_requests(), 1);
+    issuer.push_token_faults([Fault::too_many_requests(60)]);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Refresh due: one background attempt meets the 429...
+    let same = source.token().await.unwrap();
+    assert!(same.access_token().ct_eq(t.secret()));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // ...after which callers keep the valid token and nothing more is sent.
+    for _ in 0..20 {
+        let same = source.token().await.unwrap();
+        assert!(same.access_token().ct_eq(t.secret()));
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(issuer.token_requests(), 2);
+}
+
+fn fake_jwt(payload: &serde_json::Value) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.sig",
+        b64.encode(br#"{"alg":"RS256","kid":"k"}"#),
+        b64.encode(payload.to_string())
+    )
+}
+
+#[tokio::test]
+async fn absurd_lifetimes_are_bounded_not_overflowed() {
+    let issuer = issuer().await;
+    let client = builder(&issuer).build().unwrap();
+    // expires_in far beyond a year: refused as invalid.
+    issuer.push_token_faults([Fault::body_200(
+        serde_json::json!({"access_token": "a.b.c", "token_type": "Bearer", "expires_in": u64::MAX})
+            .to_string(),
+    )]);
+    assert!(matches!(
+        client.fetch_token("orders/read").await.unwrap_err(),
+        M2mError::InvalidResponse(_)
+    ));
+    // No expires_in and a token claiming exp = i64::MAX: cached for a year at most, no panic.
+    let forever = fake_jwt(&serde_json::json!({ "exp": i64::MAX }));
+    issuer.push_token_faults([Fault::body_200(
+        serde_json::json!({"access_token": forever, "token_type": "Bearer"}).to_string(),
+    )]);
+    let t = client.fetch_token("orders/read").await.unwrap();
+    assert_eq!(t.expires_in(), Duration::from_secs(366 * 24 * 3600));
+}
+
+#[test]
+fn plain_http_token_urls_are_refused_except_on_loopback() {
+    let b = || M2mClient::builder().client_id("c").client_secret("s");
+    let err = b()
+        .token_url("http://auth.example.com/oauth2/token")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, M2mError::Config(m) if m.contains("https")),
+        "{err}"
+    );
+    assert!(b().domain("http://auth.example.com").build().is_err());
+    assert!(
+        b().token_url("http://127.0.0.1:9/oauth2/token")
+            .build()
+            .is_ok()
+    );
+    assert!(
+        b().token_url("http://localhost:9/oauth2/token")
+            .build()
+            .is_ok()
+    );
+    assert!(
+        b().domain("auth.example.com").build().is_ok(),
+        "bare host: https"
+    );
+    assert!(
+        b().token_url("http://auth.example.com/oauth2/token")
+            .http_config(HttpConfig::default().allow_insecure_http(true))
+            .build()
+            .is_ok(),
+        "explicit opt-in"
     );
 }

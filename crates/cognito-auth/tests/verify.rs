@@ -15,6 +15,7 @@ fn builder(issuer: &LocalIssuer) -> VerifierBuilder {
     Verifier::builder()
         .issuer(issuer.issuer())
         .token_use(TokenUse::Access)
+        .any_client()
 }
 
 fn reason_of(
@@ -27,7 +28,7 @@ fn reason_of(
 #[tokio::test]
 async fn valid_access_token_exposes_claims() {
     let issuer = LocalIssuer::start().await;
-    let v = builder(&issuer).build().unwrap();
+    let v = builder(&issuer).any_client().build().unwrap();
     let raw = issuer
         .access_token()
         .client_id("svc-a")
@@ -71,6 +72,7 @@ async fn user_access_and_id_tokens() {
     let any = Verifier::builder()
         .issuer(issuer.issuer())
         .token_use(AcceptedTokenUse::Any)
+        .any_client()
         .build()
         .unwrap();
 
@@ -306,6 +308,7 @@ async fn wrong_issuer_and_several_pools() {
         .issuer(a.issuer())
         .issuer(b.issuer())
         .token_use(TokenUse::Access)
+        .any_client()
         .build()
         .unwrap();
     assert!(v.verify(&a.access_token().sign()).await.is_ok());
@@ -339,13 +342,12 @@ async fn jwks_url_separate_from_issuer() {
         .start()
         .await;
     let v = Verifier::builder()
-        .pool(
-            PoolConfig::user_pool("us-east-1", "us-east-1_local").jwks_url(format!(
-                "{}/us-east-1_local/.well-known/jwks.json",
-                issuer.base_url()
-            )),
-        )
+        .pool(PoolConfig::user_pool("us-east-1_local").jwks_url(format!(
+            "{}/us-east-1_local/.well-known/jwks.json",
+            issuer.base_url()
+        )))
         .token_use(TokenUse::Access)
+        .any_client()
         .build()
         .unwrap();
     let t = v.verify(&issuer.access_token().sign()).await.unwrap();
@@ -374,6 +376,7 @@ async fn offline_keys_never_fetch() {
             .issuer(issuer.issuer())
             .jwks_json("{not json")
             .token_use(TokenUse::Id)
+            .any_client()
             .build()
             .is_err()
     );
@@ -566,6 +569,7 @@ async fn jwks_down_slow_or_oversized_is_unavailable() {
     let dead = Verifier::builder()
         .issuer("http://127.0.0.1:9")
         .token_use(TokenUse::Access)
+        .any_client()
         .build()
         .unwrap();
     let e = dead
@@ -707,7 +711,8 @@ fn from_env_with_reads_cognito_variables() {
             .map(|(_, v)| v.to_string())
     };
     assert!(VerifierBuilder::from_env_with(get).is_err());
-    // A blank allowlist variable means "no allowlist", never "allow nobody".
+    // A blank allowlist variable means "not chosen" (an error), never "allow nobody";
+    // `*` chooses every client explicitly.
     let blank = [
         ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
         ("COGNITO_TOKEN_USE", " access "),
@@ -719,11 +724,33 @@ fn from_env_with_reads_cognito_variables() {
             .find(|(n, _)| *n == k)
             .map(|(_, v)| v.to_string())
     };
+    assert!(matches!(
+        VerifierBuilder::from_env_with(get).unwrap().build(),
+        Err(cognito_auth::verify::ConfigError::ClientPolicyNotSet)
+    ));
+    let star = [
+        ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
+        ("COGNITO_TOKEN_USE", "access"),
+        ("COGNITO_CLIENT_IDS", "*"),
+    ];
+    let get = |k: &str| {
+        star.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    };
     let v = VerifierBuilder::from_env_with(get)
         .unwrap()
         .build()
         .unwrap();
     assert!(v.policy().get_allowed_clients().is_none());
+    let mixed = [("COGNITO_CLIENT_IDS", "*,abc")];
+    let get = |k: &str| {
+        mixed
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    };
+    assert!(VerifierBuilder::from_env_with(get).is_err());
     let two_jwks = [
         ("COGNITO_USER_POOL_ID", "eu-west-1_abc,eu-west-1_def"),
         ("COGNITO_JWKS_URL", "http://127.0.0.1/jwks"),
@@ -741,17 +768,21 @@ fn from_env_with_reads_cognito_variables() {
 fn builder_validates() {
     use cognito_auth::verify::ConfigError;
     assert!(matches!(
-        Verifier::builder().token_use(TokenUse::Access).build(),
+        Verifier::builder()
+            .token_use(TokenUse::Access)
+            .any_client()
+            .build(),
         Err(ConfigError::NoPool)
     ));
     assert!(matches!(
-        Verifier::builder().issuer("https://x").build(),
+        Verifier::builder().issuer("https://x").any_client().build(),
         Err(ConfigError::TokenUseNotSet)
     ));
     assert!(
         Verifier::builder()
             .issuer("not a url")
             .token_use(TokenUse::Access)
+            .any_client()
             .build()
             .is_err()
     );
@@ -759,6 +790,7 @@ fn builder_validates() {
         Verifier::builder()
             .issuer("ftp://x/y")
             .token_use(TokenUse::Access)
+            .any_client()
             .build()
             .is_err()
     );
@@ -767,6 +799,7 @@ fn builder_validates() {
             .issuer("https://x")
             .issuer("https://x")
             .token_use(TokenUse::Access)
+            .any_client()
             .build()
             .is_err()
     );
@@ -775,6 +808,7 @@ fn builder_validates() {
             .issuer("https://x")
             .token_use(TokenUse::Access)
             .leeway(Duration::from_secs(3600))
+            .any_client()
             .build()
             .is_err()
     );

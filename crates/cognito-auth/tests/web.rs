@@ -36,6 +36,7 @@ async fn principal(issuer: &LocalIssuer, client: &str, scopes: &[&str]) -> Servi
     let v = Verifier::builder()
         .issuer(issuer.issuer())
         .token_use(TokenUse::Access)
+        .any_client()
         .build()
         .unwrap();
     let t = issuer
@@ -98,6 +99,30 @@ async fn guard_semantics() {
             .check(Some(&p), "PATCH", &d)
             .is_ok()
     );
+    // Allowing unlisted methods must not switch off the listed ones.
+    assert_eq!(
+        forbidden_scopes(m.clone().unlisted_methods(UnlistedMethod::Allow).check(
+            Some(&p),
+            "POST",
+            &d
+        )),
+        ["z"]
+    );
+
+    // HEAD is GET: allowed exactly when GET is, with or without unlisted methods allowed.
+    assert!(m.check(Some(&p), "HEAD", &d).is_ok());
+    assert!(m.check(Some(&p), "head", &d).is_ok());
+    let get_needs_z = Guard::authenticated()
+        .method_scopes("GET", ["z"])
+        .unlisted_methods(UnlistedMethod::Allow);
+    assert_eq!(
+        forbidden_scopes(get_needs_z.check(Some(&p), "HEAD", &d)),
+        ["z"]
+    );
+    // Listing HEAD sets GET's requirement too.
+    let via_head = Guard::authenticated().method_scopes("HEAD", ["z"]);
+    assert_eq!(forbidden_scopes(via_head.check(Some(&p), "GET", &d)), ["z"]);
+    assert_eq!(via_head.listed_methods().collect::<Vec<_>>(), ["GET"]);
 
     // Client allowlists: the default always applies; a guard's own list narrows it.
     let only_b = GuardDefaults {
@@ -188,6 +213,7 @@ async fn configured_mapper_follows_the_setting() {
     let v = Verifier::builder()
         .issuer(issuer.issuer())
         .token_use(TokenUse::Access)
+        .any_client()
         .build()
         .unwrap();
     let t = issuer
@@ -240,6 +266,7 @@ async fn authenticator_reads_every_header_occurrence() {
     let cfg = AuthConfig {
         issuer: Some(issuer.issuer().to_owned()),
         token_use: Some(cognito_auth::verify::AcceptedTokenUse::Access),
+        any_client: true,
         mode: AuthMode::Permissive,
         ..AuthConfig::default()
     };
@@ -303,4 +330,41 @@ proptest::proptest! {
     fn byte_parser_matches_on_random_bytes(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
         proptest::prop_assert_eq!(parse_credentials(&[&b], "Bearer"), reference_parse(&b, "Bearer"));
     }
+}
+
+#[tokio::test]
+async fn claim_mapping_can_be_scoped_to_one_pool() {
+    use cognito_auth::web::{AuthError, ByClaim, LookupError, map_user};
+    let pool_a = LocalIssuer::start().await;
+    let pool_b = LocalIssuer::start().await;
+    let v = Verifier::builder()
+        .issuer(pool_a.issuer())
+        .issuer(pool_b.issuer())
+        .token_use(TokenUse::Access)
+        .any_client()
+        .build()
+        .unwrap();
+    let same_name = |issuer: &LocalIssuer| {
+        issuer
+            .access_token()
+            .client_id("app")
+            .claim("custom:user_id", "42")
+            .sign()
+    };
+    let from_a = ServicePrincipal::from(v.verify(&same_name(&pool_a)).await.unwrap());
+    let from_b = ServicePrincipal::from(v.verify(&same_name(&pool_b)).await.unwrap());
+    let directory = |id: String| async move { Ok::<_, LookupError>(vec![format!("user-{id}")]) };
+
+    // Unscoped: one claim value, one user, whichever pool issued the token (documented).
+    let any_pool = ByClaim::new("custom:user_id", directory);
+    assert_eq!(map_user(&any_pool, &from_a).await.unwrap(), "user-42");
+    assert_eq!(map_user(&any_pool, &from_b).await.unwrap(), "user-42");
+
+    // Scoped to pool A: pool B's "42" is somebody else, so nobody here.
+    let only_a = ByClaim::new("custom:user_id", directory).issuer(pool_a.issuer());
+    assert_eq!(map_user(&only_a, &from_a).await.unwrap(), "user-42");
+    assert!(matches!(
+        map_user(&only_a, &from_b).await,
+        Err(AuthError::UserNotFound)
+    ));
 }

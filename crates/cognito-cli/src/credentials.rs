@@ -57,7 +57,9 @@ pub async fn run(args: CredentialsArgs) -> Result<u8, UsageError> {
             )
         })?;
     // Refresh the user-pool tokens without a browser when they are close to expiry.
-    if store::unix_now() + MARGIN.as_secs() >= profile.expires_at || profile.id_token.is_none() {
+    if store::unix_now().saturating_add(MARGIN.as_secs()) >= profile.expires_at
+        || profile.id_token.is_none()
+    {
         let Some(id_token) = profile.id_token.clone() else {
             return Err(UsageError(
                 "the stored login has no ID token (sign in with the openid scope)".into(),

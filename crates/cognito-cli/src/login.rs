@@ -47,7 +47,7 @@ pub struct LoginArgs {
     /// Loopback redirect URI registered on the app client (hosted UI).
     #[arg(
         long = "redirect-uri",
-        default_value = "http://localhost:8765/callback"
+        default_value = cognito_auth::hosted_ui::DEFAULT_REDIRECT_URI
     )]
     pub redirect_uri: String,
     /// Scopes (hosted UI).

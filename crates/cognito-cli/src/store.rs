@@ -34,8 +34,11 @@ pub struct Profile {
     pub method: Method,
     pub user_pool_id: Option<String>,
     pub username: Option<String>,
+    #[serde(with = "cognito_auth::secret::expose")]
     pub access_token: AccessToken,
+    #[serde(with = "cognito_auth::secret::expose_option")]
     pub id_token: Option<IdToken>,
+    #[serde(with = "cognito_auth::secret::expose_option")]
     pub refresh_token: Option<RefreshToken>,
     pub expires_at: u64,
 }

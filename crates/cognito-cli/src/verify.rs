@@ -50,9 +50,12 @@ pub struct VerifyArgs {
     /// Which tokens to accept.
     #[arg(long = "token-use", env = "COGNITO_TOKEN_USE", value_enum)]
     pub token_use: TokenUseArg,
-    /// Allowed app client (repeatable).
+    /// Allowed app client (repeatable; `*` for any). This or --any-client is required.
     #[arg(long = "client-id", env = "COGNITO_CLIENT_IDS", value_delimiter = ',')]
     pub client_ids: Vec<String>,
+    /// Accept tokens of every app client of the pool.
+    #[arg(long = "any-client", conflicts_with = "client_ids")]
+    pub any_client: bool,
     /// Required scope (repeatable).
     #[arg(long = "scope")]
     pub scopes: Vec<String>,
@@ -71,16 +74,11 @@ fn build(args: &VerifyArgs) -> Result<Verifier, UsageError> {
     let mut pool = match (&args.issuer, &args.user_pool_id) {
         (Some(iss), _) => PoolConfig::issuer_url(iss.clone()),
         (None, Some(pool)) => {
-            let region = match &args.region {
-                Some(r) => r.clone(),
-                None => pool
-                    .split_once('_')
-                    .map(|(r, _)| r.to_owned())
-                    .ok_or_else(|| {
-                        UsageError("--region is required: the pool id has no region prefix".into())
-                    })?,
-            };
-            PoolConfig::user_pool(&region, pool)
+            let p = PoolConfig::user_pool(pool.clone());
+            match &args.region {
+                Some(r) => p.region(r.clone()),
+                None => p,
+            }
         }
         (None, None) => {
             return Err(UsageError(
@@ -118,9 +116,16 @@ fn build(args: &VerifyArgs) -> Result<Verifier, UsageError> {
             ScopeMatchArg::Any => ScopeMatch::Any,
         })
         .required_groups(args.groups.iter().cloned());
-    if !args.client_ids.is_empty() {
-        b = b.allowed_clients(args.client_ids.iter().cloned());
-    }
+    b = if args.any_client || args.client_ids.iter().any(|c| c == "*") {
+        b.any_client()
+    } else if !args.client_ids.is_empty() {
+        b.allowed_clients(args.client_ids.iter().cloned())
+    } else {
+        return Err(UsageError(
+            "choose the app clients to accept: --client-id <id> (repeatable) or --any-client"
+                .into(),
+        ));
+    };
     b.build().map_err(|e| UsageError(e.to_string()))
 }
 

@@ -52,6 +52,7 @@ async fn verify_arguments_and_exit_codes() {
             issuer.issuer(),
             "--token-use",
             "access",
+            "--any-client",
             &good,
         ]),
         None,
@@ -69,6 +70,7 @@ async fn verify_arguments_and_exit_codes() {
             issuer.issuer(),
             "--token-use",
             "access",
+            "--any-client",
             "--scope",
             "a/write",
             &good,
@@ -139,6 +141,7 @@ async fn verify_reports_unavailable_and_usage_errors() {
             issuer.issuer(),
             "--token-use",
             "access",
+            "--any-client",
             &t,
         ]),
         None,
@@ -148,17 +151,31 @@ async fn verify_reports_unavailable_and_usage_errors() {
     assert_eq!(lines[0]["error"]["kind"], "unavailable");
 
     let (code, _, err) = run(
-        cognito().args(["verify", "--token-use", "access", &t]),
+        cognito().args(["verify", "--token-use", "access", "--any-client", &t]),
         None,
     )
     .await;
     assert_eq!(code, 2, "{err}");
     let (code, _, _) = run(
-        cognito().args(["verify", "--issuer", issuer.issuer(), &t]),
+        cognito().args(["verify", "--issuer", issuer.issuer(), "--any-client", &t]),
         None,
     )
     .await;
     assert_eq!(code, 2, "--token-use is required");
+    let (code, _, err) = run(
+        cognito().args([
+            "verify",
+            "--issuer",
+            issuer.issuer(),
+            "--token-use",
+            "access",
+            &t,
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(code, 2, "the client rule is required");
+    assert!(err.contains("--any-client"), "{err}");
 }
 
 #[tokio::test]
@@ -180,6 +197,7 @@ async fn verify_with_jwks_file_and_separate_jwks_url() {
                 "us-east-1_x",
                 "--token-use",
                 "access",
+                "--any-client",
                 "--jwks-file",
             ])
             .arg(&file)
@@ -192,6 +210,7 @@ async fn verify_with_jwks_file_and_separate_jwks_url() {
     let (code, _, _) = run(
         cognito()
             .args(["verify", "--token-use", "access", &t])
+            .env("COGNITO_CLIENT_IDS", "*")
             .env("COGNITO_USER_POOL_ID", "us-east-1_x")
             .env("COGNITO_JWKS_URL", issuer.jwks_url()),
         None,
@@ -288,6 +307,7 @@ async fn token_prints_the_access_token_or_json() {
             issuer.issuer(),
             "--token-use",
             "access",
+            "--any-client",
             "--scope",
             "x/read",
             &token,

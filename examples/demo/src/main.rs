@@ -188,6 +188,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let id_verifier = Verifier::builder()
         .issuer(issuer.issuer())
         .token_use(TokenUse::Id)
+        .allowed_clients(["demo-cli"])
         .build()?;
     let id = id_verifier
         .verify(

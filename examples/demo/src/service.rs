@@ -1,10 +1,9 @@
 //! The demo's orders API: axum + cognito-auth-axum.
 
 use axum::Router;
-use axum::routing::get;
 use cognito_auth::verify::AcceptedTokenUse;
 use cognito_auth::web::{AuthConfig, Guard};
-use cognito_auth_axum::{CognitoAuthLayer, GuardLayer, Principal};
+use cognito_auth_axum::{CognitoAuthLayer, Principal, guarded};
 
 /// Starts the API on 127.0.0.1 and returns its base URL.
 pub async fn start(issuer: &str) -> Result<String, Box<dyn std::error::Error>> {
@@ -15,15 +14,16 @@ pub async fn start(issuer: &str) -> Result<String, Box<dyn std::error::Error>> {
     let app = Router::new()
         .route(
             "/orders",
-            get(|p: Principal| async move { format!("orders visible to {}", p.client_id()) })
-                .post(|p: Principal| async move { format!("order created by {}", p.client_id()) })
-                .delete(|| async { "deleted" })
-                // Per-method scopes; methods not listed (DELETE) are denied.
-                .route_layer(GuardLayer::new(
-                    Guard::authenticated()
-                        .method_scopes("GET", ["orders/read"])
-                        .method_scopes("POST", ["orders/write"]),
-                )),
+            // Each handler with the scopes it requires; the guard covers every one.
+            guarded(Guard::authenticated())
+                .get(&["orders/read"], |p: Principal| async move {
+                    format!("orders visible to {}", p.client_id())
+                })
+                .post(&["orders/write"], |p: Principal| async move {
+                    format!("order created by {}", p.client_id())
+                })
+                .delete(&["orders/admin"], || async { "deleted" })
+                .into(),
         )
         .layer(CognitoAuthLayer::from_config(&config)?);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -12,7 +12,7 @@
 mod keys;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -98,6 +98,10 @@ struct KeyState {
     attempts: u64,
     /// The error of the latest attempt, if it failed.
     last_error: Option<VerifyError>,
+    /// Bumped whenever a key disappears or changes, so verified-token caches drop entries
+    /// verified with an older key set. Lives in the same snapshot as `keys`, so a reader
+    /// never pairs new keys with an old epoch or old keys with a new one.
+    epoch: u64,
 }
 
 /// One JWKS URL (or an offline key set) and its cached keys.
@@ -109,8 +113,6 @@ pub(crate) struct JwksSource {
     fetch_lock: tokio::sync::Mutex<()>,
     last_unknown_kid_refetch: std::sync::Mutex<Option<Instant>>,
     refreshing: AtomicBool,
-    /// Bumped whenever a key disappears or changes, so verified-token caches drop old entries.
-    epoch: AtomicU64,
 }
 
 impl std::fmt::Debug for JwksSource {
@@ -134,11 +136,11 @@ impl JwksSource {
                 next_refresh: None,
                 attempts: 0,
                 last_error: None,
+                epoch: 0,
             }),
             fetch_lock: tokio::sync::Mutex::new(()),
             last_unknown_kid_refetch: std::sync::Mutex::new(None),
             refreshing: AtomicBool::new(false),
-            epoch: AtomicU64::new(0),
         }
     }
 
@@ -152,8 +154,9 @@ impl JwksSource {
         Self::new(None, keys, http, JwksConfig::default())
     }
 
+    /// The epoch of the current key set.
     pub fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Acquire)
+        self.state.load().epoch
     }
 
     fn usable(&self, st: &KeyState, now: Instant) -> bool {
@@ -167,8 +170,9 @@ impl JwksSource {
         }
     }
 
-    /// The key for `kid`, fetching or refreshing as described in the module docs.
-    pub async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<RsaKey>, VerifyError> {
+    /// The key for `kid` and the epoch of the key set it was found in, fetching or
+    /// refreshing as described in the module docs.
+    pub async fn key(self: &Arc<Self>, kid: &str) -> Result<(Arc<RsaKey>, u64), VerifyError> {
         let now = Instant::now();
         let st = self.state.load();
         if self.usable(&st, now) {
@@ -176,7 +180,7 @@ impl JwksSource {
                 if st.next_refresh.is_some_and(|due| now >= due) {
                     self.refresh_in_background();
                 }
-                return Ok(k.clone());
+                return Ok((k.clone(), st.epoch));
             }
             if self.url.is_none() || !self.take_unknown_kid_slot(now) {
                 return Err(unknown_kid());
@@ -185,11 +189,10 @@ impl JwksSource {
         let seen = st.attempts;
         drop(st);
         self.refresh(seen).await?;
-        self.state
-            .load()
-            .keys
+        let st = self.state.load();
+        st.keys
             .get(kid)
-            .cloned()
+            .map(|k| (k.clone(), st.epoch))
             .ok_or_else(unknown_kid)
     }
 
@@ -256,9 +259,11 @@ impl JwksSource {
         let old = self.state.load_full();
         let next = match result {
             Ok(keys) => {
-                if !old.keys.is_subset_of(&keys) {
-                    self.epoch.fetch_add(1, Ordering::AcqRel);
-                }
+                let epoch = if old.keys.is_subset_of(&keys) {
+                    old.epoch
+                } else {
+                    old.epoch + 1
+                };
                 tracing::debug!(url = self.url.as_deref(), keys = keys.len(), "JWKS fetched");
                 KeyState {
                     keys: Arc::new(keys),
@@ -266,6 +271,7 @@ impl JwksSource {
                     next_refresh: Some(now + self.cfg.refresh_interval),
                     attempts: old.attempts + 1,
                     last_error: None,
+                    epoch,
                 }
             }
             Err(e) => KeyState {
@@ -274,6 +280,7 @@ impl JwksSource {
                 next_refresh: Some(now + self.cfg.retry_interval),
                 attempts: old.attempts + 1,
                 last_error: Some(e),
+                epoch: old.epoch,
             },
         };
         let outcome = match &next.last_error {

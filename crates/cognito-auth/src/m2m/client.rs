@@ -369,13 +369,9 @@ impl M2mClientBuilder {
                 ));
             }
         };
-        let parsed = url::Url::parse(&token_url)
-            .map_err(|e| M2mError::Config(format!("token URL `{token_url}`: {e}")))?;
-        if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
-            return Err(M2mError::Config(format!(
-                "token URL `{token_url}` must be an http(s) URL"
-            )));
-        }
+        // The token request carries the client secret: https only, except on loopback.
+        crate::transport::check_url(&token_url, self.http.get_allow_insecure_http())
+            .map_err(|m| M2mError::Config(format!("token URL: {m}")))?;
         let client_id = self
             .client_id
             .filter(|c| !c.is_empty())
@@ -625,16 +621,18 @@ fn parse_token_response(
         Some(v) => v
             .as_u64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            .filter(|s| *s > 0 && *s <= 366 * 24 * 3600)
+            .filter(|s| *s > 0 && *s <= MAX_EXPIRES_IN)
             .ok_or_else(|| {
                 M2mError::InvalidResponse("expires_in must be a positive number of seconds".into())
             })?,
         None => exp_from_jwt(access_token.expose())
             .and_then(|exp| {
                 let now = crate::verify::unix_now();
-                (exp > now).then(|| (exp - now) as u64)
+                (exp > now).then(|| exp.saturating_sub(now) as u64)
             })
-            .ok_or_else(|| M2mError::InvalidResponse("expires_in is missing".into()))?,
+            .ok_or_else(|| M2mError::InvalidResponse("expires_in is missing".into()))?
+            // A token claiming to live beyond a year is cached for a year at most.
+            .min(MAX_EXPIRES_IN),
     };
     let expires_in = Duration::from_secs(expires_in);
     // Granted scopes: the response's `scope`; else the token's own `scope` claim (read for
@@ -663,6 +661,9 @@ fn parse_token_response(
         header,
     })))
 }
+
+/// The longest token lifetime accepted (a year and a day).
+const MAX_EXPIRES_IN: u64 = 366 * 24 * 3600;
 
 fn jwt_payload(token: &str) -> Option<Map<String, Value>> {
     let payload = token.split('.').nth(1)?;

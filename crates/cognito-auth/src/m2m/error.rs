@@ -44,6 +44,13 @@ pub enum M2mError {
     /// A 2xx answer with an invalid field (`token_type`, `expires_in`).
     #[error("invalid token response: {0}")]
     InvalidResponse(String),
+    /// The token endpoint asked for a pause (`Retry-After` on a 429 or 503) that has not
+    /// passed yet; no request was sent. Retry after `retry_after`.
+    #[error("token endpoint asked to wait; no request sent, retry in {retry_after:?}")]
+    Throttled {
+        /// Time left before the endpoint may be called again.
+        retry_after: Duration,
+    },
     /// The shared refresh task stopped unexpectedly.
     #[error("token refresh task failed: {0}")]
     Internal(String),
@@ -87,9 +94,11 @@ impl M2mError {
         }
     }
 
-    pub(crate) fn retry_after(&self) -> Option<Duration> {
+    /// How long the endpoint asked to wait (`Retry-After`), when it did.
+    pub fn retry_after(&self) -> Option<Duration> {
         match self {
             M2mError::Endpoint { retry_after, .. } => *retry_after,
+            M2mError::Throttled { retry_after } => Some(*retry_after),
             _ => None,
         }
     }

@@ -4,8 +4,9 @@ use reqwest_middleware::{Middleware, Next};
 use super::{Scopes, TokenSource};
 
 /// A [`reqwest_middleware`] middleware adding `Authorization: Bearer …` from a
-/// [`TokenSource`]; on a 401 it drops the token and retries once with a fresh one when the
-/// request can be cloned (`reqwest::Request::try_clone`).
+/// [`TokenSource`]; on a 401 it drops the refused token and retries once with a fresh one
+/// when the request can be cloned (`reqwest::Request::try_clone`), within the 401 retry
+/// budget of [`TokenSource::token_rejected`].
 ///
 /// ```no_run
 /// use cognito_auth::m2m::{BearerMiddleware, M2mClient, TokenSource};
@@ -67,7 +68,10 @@ impl Middleware for BearerMiddleware {
         let Some(mut again) = replay else {
             return Ok(resp);
         };
-        self.source.invalidate_token(&token);
+        if !self.source.token_rejected(&token) {
+            // Within the 401 retry budget: pass the 401 on, no new token request.
+            return Ok(resp);
+        }
         let fresh = self.token().await?;
         again
             .headers_mut()

@@ -23,6 +23,8 @@ pub struct RefreshPolicy {
     expiry_margin: Duration,
     failed_refresh_backoff: Duration,
     max_scope_sets: usize,
+    max_retry_after: Duration,
+    unauthorized_refetch_interval: Duration,
 }
 
 impl Default for RefreshPolicy {
@@ -32,6 +34,8 @@ impl Default for RefreshPolicy {
             expiry_margin: Duration::from_secs(10),
             failed_refresh_backoff: Duration::from_secs(5),
             max_scope_sets: 64,
+            max_retry_after: Duration::from_secs(5 * 60),
+            unauthorized_refetch_interval: Duration::from_secs(30),
         }
     }
 }
@@ -59,14 +63,34 @@ impl RefreshPolicy {
         self.failed_refresh_backoff = d;
         self
     }
-    /// Most scope sets cached at once (default 64).
+    /// Most scope sets cached at once (default 64); the least recently fetched is dropped
+    /// to make room.
     pub fn max_scope_sets(mut self, n: usize) -> Self {
         self.max_scope_sets = n.max(1);
+        self
+    }
+    /// Longest `Retry-After` honoured (default 5 min). After a 429 or 503 carrying
+    /// `Retry-After`, the token endpoint is not called again for that long (capped by this):
+    /// callers keep a still-valid token, or get [`M2mError::Throttled`] at once.
+    pub fn max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
+        self
+    }
+    /// Least time between two token requests caused by a downstream answering 401
+    /// (default 30 s, per scope set). A 401 invalidates only the token that was refused,
+    /// once; further 401s within this interval are passed through without a new token
+    /// request, so a misconfigured downstream cannot turn into a bill.
+    pub fn unauthorized_refetch_interval(mut self, d: Duration) -> Self {
+        self.unauthorized_refetch_interval = d;
         self
     }
     /// The refresh fraction.
     pub fn get_refresh_at(&self) -> f64 {
         self.refresh_at
+    }
+    /// The expiry margin.
+    pub fn get_expiry_margin(&self) -> Duration {
+        self.expiry_margin
     }
 }
 
@@ -78,11 +102,24 @@ struct Cached {
 
 type SharedFetch = Shared<BoxFuture<'static, Result<M2mToken, M2mError>>>;
 
+/// The slow-path state of one entry, behind one lock.
+#[derive(Default)]
+struct Control {
+    inflight: Option<SharedFetch>,
+    /// No background refresh before this (after a failed one).
+    next_background_attempt: Option<Instant>,
+    /// No token request at all before this (the endpoint's `Retry-After`).
+    blocked_until: Option<Instant>,
+    /// When a downstream 401 last caused a token request.
+    last_unauthorized_refetch: Option<Instant>,
+    /// When a token was last stored (for evicting the stalest scope set).
+    last_stored: Option<Instant>,
+}
+
 struct Entry {
     scopes: Scopes,
     current: ArcSwapOption<Cached>,
-    inflight: Mutex<Option<SharedFetch>>,
-    next_background_attempt: Mutex<Option<Instant>>,
+    control: Mutex<Control>,
 }
 
 impl Entry {
@@ -90,8 +127,7 @@ impl Entry {
         Arc::new(Entry {
             scopes,
             current: ArcSwapOption::empty(),
-            inflight: Mutex::new(None),
-            next_background_attempt: Mutex::new(None),
+            control: Mutex::new(Control::default()),
         })
     }
 }
@@ -178,7 +214,7 @@ impl TokenSource {
         if let Some(t) = self.fresh(entry) {
             return Ok(t);
         }
-        self.wait_for_fetch(entry).await
+        self.start_fetch(entry)?.await
     }
 
     /// A valid token for `scopes` (each scope set has its own cache entry).
@@ -191,7 +227,7 @@ impl TokenSource {
         if let Some(t) = self.fresh(&entry) {
             return Ok(t);
         }
-        self.wait_for_fetch(&entry).await
+        self.start_fetch(&entry)?.await
     }
 
     /// `Authorization: Bearer …` for the default scopes, for other HTTP clients.
@@ -217,7 +253,48 @@ impl TokenSource {
         });
     }
 
-    fn for_each_entry(&self, f: impl Fn(&Entry)) {
+    /// A downstream answered 401 to `token`: decides whether the request is worth sending
+    /// once more, and with which token.
+    ///
+    /// The refused token is dropped only if it is still the cached one (at most once per
+    /// token), and only if no 401 caused a token request for its scope set within
+    /// [`RefreshPolicy::unauthorized_refetch_interval`]. Returns `true` when a retry may
+    /// help (a newer token exists or will be fetched), `false` when the 401 should be passed
+    /// to the caller as it is. The bearer layers call this; other integrations may too.
+    pub fn token_rejected(&self, token: &M2mToken) -> bool {
+        let now = Instant::now();
+        let mut decision = None;
+        self.for_each_entry(|e| {
+            if decision.is_some() {
+                return;
+            }
+            let cur = e.current.load();
+            let is_current = cur.as_ref().is_some_and(|c| c.token.same_as(token));
+            if !is_current {
+                return;
+            }
+            let mut ctl = lock(&e.control);
+            let budget = self.inner.policy.unauthorized_refetch_interval;
+            if ctl
+                .last_unauthorized_refetch
+                .is_some_and(|at| now.saturating_duration_since(at) < budget)
+            {
+                decision = Some(false);
+                return;
+            }
+            ctl.last_unauthorized_refetch = Some(now);
+            e.current.rcu(|cur| match cur {
+                Some(c) if c.token.same_as(token) => None,
+                other => other.clone(),
+            });
+            decision = Some(true);
+        });
+        // Not the cached token of any entry: it was replaced already, so the retry uses the
+        // newer token without a request of its own.
+        decision.unwrap_or(true)
+    }
+
+    fn for_each_entry(&self, mut f: impl FnMut(&Entry)) {
         f(&self.inner.default_entry);
         for e in self
             .inner
@@ -250,7 +327,10 @@ impl TokenSource {
             .unwrap_or_else(|p| p.into_inner());
         if map.len() >= self.inner.policy.max_scope_sets
             && !map.contains_key(&scopes)
-            && let Some(victim) = map.keys().next().cloned()
+            && let Some(victim) = map
+                .iter()
+                .min_by_key(|(_, e)| lock(&e.control).last_stored)
+                .map(|(k, _)| k.clone())
         {
             map.remove(&victim);
         }
@@ -278,33 +358,39 @@ impl TokenSource {
 
     fn refresh_in_background(&self, entry: &Arc<Entry>, now: Instant) {
         {
-            let mut next = lock(&entry.next_background_attempt);
-            if next.is_some_and(|at| now < at) {
+            let mut ctl = lock(&entry.control);
+            if ctl.next_background_attempt.is_some_and(|at| now < at)
+                || ctl.blocked_until.is_some_and(|at| now < at)
+            {
                 return;
             }
-            *next = Some(now + self.inner.policy.failed_refresh_backoff);
+            ctl.next_background_attempt = Some(now + self.inner.policy.failed_refresh_backoff);
         }
         if tokio::runtime::Handle::try_current().is_ok() {
             drop(self.start_fetch(entry));
         }
     }
 
-    async fn wait_for_fetch(&self, entry: &Arc<Entry>) -> Result<M2mToken, M2mError> {
-        self.start_fetch(entry).await
-    }
-
-    /// The in-flight fetch for `entry`, starting one if none runs. The fetch runs in its own
-    /// task, so a caller that gives up does not cancel it for the others.
-    fn start_fetch(&self, entry: &Arc<Entry>) -> SharedFetch {
-        let mut slot = lock(&entry.inflight);
-        if let Some(f) = slot.as_ref() {
-            return f.clone();
+    /// The in-flight fetch for `entry`, starting one if none runs, or
+    /// [`M2mError::Throttled`] while the endpoint's `Retry-After` lasts. The fetch runs in
+    /// its own task, so a caller that gives up does not cancel it for the others.
+    fn start_fetch(&self, entry: &Arc<Entry>) -> Result<SharedFetch, M2mError> {
+        let mut ctl = lock(&entry.control);
+        if let Some(f) = ctl.inflight.as_ref() {
+            return Ok(f.clone());
+        }
+        let now = Instant::now();
+        if let Some(until) = ctl.blocked_until.filter(|at| now < *at) {
+            return Err(M2mError::Throttled {
+                retry_after: until - now,
+            });
         }
         let client = self.inner.client.clone();
         let policy = self.inner.policy.clone();
         let task_entry = Arc::clone(entry);
         let handle = tokio::spawn(async move {
             let result = client.fetch(&task_entry.scopes).await;
+            let mut ctl = lock(&task_entry.control);
             match &result {
                 Ok(token) => {
                     let lifetime = token.expires_in();
@@ -314,13 +400,18 @@ impl TokenSource {
                         refresh_at: token.obtained_at() + lifetime.mul_f64(policy.refresh_at),
                         usable_until: token.expires_at() - margin,
                     })));
-                    *lock(&task_entry.next_background_attempt) = None;
+                    ctl.next_background_attempt = None;
+                    ctl.blocked_until = None;
+                    ctl.last_stored = Some(Instant::now());
                 }
                 Err(e) => {
+                    if let Some(ra) = e.retry_after() {
+                        ctl.blocked_until = Some(Instant::now() + ra.min(policy.max_retry_after));
+                    }
                     tracing::warn!(error = %e, "client-credentials token request failed");
                 }
             }
-            *lock(&task_entry.inflight) = None;
+            ctl.inflight = None;
             result
         });
         let shared = async move {
@@ -330,7 +421,7 @@ impl TokenSource {
         }
         .boxed()
         .shared();
-        *slot = Some(shared.clone());
-        shared
+        ctl.inflight = Some(shared.clone());
+        Ok(shared)
     }
 }

@@ -88,8 +88,11 @@ impl<E: std::error::Error + 'static> std::error::Error for BearerError<E> {
 
 /// A tower [`Layer`] adding `Authorization: Bearer …` from a [`TokenSource`].
 ///
-/// On a 401 answer it drops the token, fetches a fresh one and sends the request once more,
-/// when the body is [replayable](ReplayBody).
+/// On a 401 answer it drops the refused token, fetches a fresh one and sends the request once
+/// more, when the body is [replayable](ReplayBody). 401-triggered token requests are budgeted
+/// (see [`RefreshPolicy::unauthorized_refetch_interval`](super::RefreshPolicy::unauthorized_refetch_interval)):
+/// a downstream that refuses every token costs one extra token request per interval, not
+/// one per call.
 ///
 /// ```no_run
 /// use cognito_auth::m2m::{BearerLayer, M2mClient, TokenSource};
@@ -195,7 +198,10 @@ where
             let Some((mut parts, body)) = replay else {
                 return Ok(resp);
             };
-            source.invalidate_token(&token);
+            if !source.token_rejected(&token) {
+                // Within the 401 retry budget: pass the 401 on, no new token request.
+                return Ok(resp);
+            }
             let fresh = token_for(&source, &scopes)
                 .await
                 .map_err(BearerError::Token)?;

@@ -148,10 +148,15 @@ impl UserPoolClientBuilder {
             .pool_id
             .filter(|p| !p.is_empty())
             .ok_or_else(|| UserError::Config("user pool id is required".into()))?;
-        let (prefix, pool_name) = pool_id
-            .split_once('_')
-            .ok_or_else(|| UserError::Config(format!("`{pool_id}` is not a user pool id")))?;
-        let region = self.region.unwrap_or_else(|| prefix.to_owned());
+        let prefix = crate::ids::check_user_pool_id(&pool_id).map_err(UserError::Config)?;
+        let pool_name = pool_id[prefix.len() + 1..].to_owned();
+        let region = match self.region {
+            Some(r) => {
+                crate::ids::check_region(&r).map_err(UserError::Config)?;
+                r
+            }
+            None => prefix.to_owned(),
+        };
         let client_id = self
             .client_id
             .filter(|c| !c.is_empty())
@@ -159,12 +164,14 @@ impl UserPoolClientBuilder {
         let endpoint = self
             .endpoint
             .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com/"));
+        crate::transport::check_url(&endpoint, self.http.get_allow_insecure_http())
+            .map_err(|m| UserError::Config(format!("endpoint: {m}")))?;
         let idp = AwsJson::new(endpoint, SERVICE, self.http.clone())
             .map_err(|e| UserError::Config(e.to_string()))?;
         let verifier = match (self.verifier, self.verify) {
             (Some(v), _) => Some(v),
             (None, true) => {
-                let mut pool = PoolConfig::user_pool(&region, &pool_id);
+                let mut pool = PoolConfig::user_pool(pool_id.clone()).region(region.clone());
                 if let Some(u) = &self.jwks_url {
                     pool = pool.jwks_url(u.clone());
                 }
@@ -182,7 +189,7 @@ impl UserPoolClientBuilder {
         };
         Ok(UserPoolClient {
             inner: Arc::new(Inner {
-                pool_name: pool_name.to_owned(),
+                pool_name,
                 pool_id: pool_id.clone(),
                 region,
                 client_id,
@@ -770,7 +777,7 @@ impl UserPoolClient {
             refresh_token: r.refresh_token.map(RefreshToken::new).or(previous_refresh),
             token_type: r.token_type.unwrap_or_else(|| "Bearer".into()),
             expires_in,
-            expires_at: unix_now() + expires_in,
+            expires_at: unix_now().saturating_add(expires_in),
             new_device: r.new_device_metadata.map(|d| NewDeviceMetadata {
                 device_key: d.device_key,
                 device_group_key: d.device_group_key,

@@ -14,10 +14,13 @@ pub struct Session {
     /// The internal user name (`cognito:username`), used for `SECRET_HASH` on refresh.
     pub username: String,
     /// The access token.
+    #[serde(with = "crate::secret::expose")]
     pub access_token: AccessToken,
     /// The ID token.
+    #[serde(with = "crate::secret::expose_option")]
     pub id_token: Option<IdToken>,
     /// The refresh token (kept across refreshes unless Cognito rotates it).
+    #[serde(with = "crate::secret::expose_option")]
     pub refresh_token: Option<RefreshToken>,
     /// `Bearer`.
     pub token_type: String,
@@ -87,7 +90,7 @@ impl Session {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        now + margin.as_secs() >= self.expires_at
+        now.saturating_add(margin.as_secs()) >= self.expires_at
     }
     /// The verified access token, when the client verifies tokens.
     pub fn verified_access_token(&self) -> Option<&VerifiedToken> {
@@ -117,6 +120,7 @@ pub struct DeviceCredentials {
     /// `DeviceGroupKey`.
     pub device_group_key: String,
     /// The random device password set at confirmation (a secret).
+    #[serde(with = "crate::secret::expose")]
     pub device_password: Password,
 }
 

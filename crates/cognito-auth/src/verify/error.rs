@@ -312,6 +312,12 @@ pub enum ConfigError {
     /// `token_use` must be chosen explicitly (`access`, `id` or `any`).
     #[error("token use not chosen: call .token_use(TokenUse::Access | Id | Any)")]
     TokenUseNotSet,
+    /// Which app clients to accept was not chosen: call `.allowed_clients([...])` or
+    /// `.any_client()` (`COGNITO_CLIENT_IDS`: a list, or `*`).
+    #[error(
+        "client policy not chosen: call .allowed_clients([...]) or .any_client() (COGNITO_CLIENT_IDS=<ids> or *)"
+    )]
+    ClientPolicyNotSet,
     /// A setting has an invalid value.
     #[error("invalid setting `{name}`: {message}")]
     Invalid {

@@ -12,7 +12,7 @@
 //!
 //! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
 //! let verifier = Verifier::builder()
-//!     .user_pool("eu-west-1", "eu-west-1_AbCdEf123")
+//!     .user_pool("eu-west-1_AbCdEf123")
 //!     .token_use(TokenUse::Access)
 //!     .allowed_clients(["4mw9nqflq0example"])
 //!     .required_scopes(["orders/read"])
@@ -142,6 +142,8 @@ type CustomCheck = Arc<dyn Fn(&VerifiedToken) -> Result<(), Rejection> + Send + 
 #[derive(Clone, Default)]
 pub struct Policy {
     allowed_clients: Option<Arc<[String]>>,
+    /// Whether the client rule was chosen (`allowed_clients` or `any_client`).
+    clients_chosen: bool,
     required_scopes: Vec<String>,
     scope_match: ScopeMatch,
     required_groups: Vec<String>,
@@ -172,7 +174,20 @@ impl Policy {
         S: Into<String>,
     {
         self.allowed_clients = Some(clients.into_iter().map(Into::into).collect());
+        self.clients_chosen = true;
         self
+    }
+    /// Tokens of every app client of the trusted pools are allowed (an explicit choice, like
+    /// `token_use`: a verifier refuses to build until either this or
+    /// [`Policy::allowed_clients`] is chosen).
+    pub fn any_client(mut self) -> Self {
+        self.allowed_clients = None;
+        self.clients_chosen = true;
+        self
+    }
+    /// Whether the client rule was chosen explicitly.
+    pub fn client_rule_chosen(&self) -> bool {
+        self.clients_chosen
     }
     /// Scopes the token must carry (matched by [`Policy::scope_match`]).
     pub fn required_scopes<I, S>(mut self, scopes: I) -> Self
@@ -266,34 +281,58 @@ enum KeysFrom {
     Json(String),
 }
 
+/// Which issuer a pool is: a Cognito user pool (validated id, region from its prefix unless
+/// set) or an explicit URL.
+#[derive(Debug, Clone)]
+enum PoolKind {
+    UserPool {
+        pool_id: String,
+        region: Option<String>,
+    },
+    Issuer(String),
+}
+
 /// One trusted issuer (user pool) and where its keys are.
 ///
 /// ```
 /// use cognito_auth::verify::PoolConfig;
 ///
 /// // Tokens carry the AWS issuer, keys come from a local emulator:
-/// let pool = PoolConfig::user_pool("us-east-1", "us-east-1_abc")
+/// let pool = PoolConfig::user_pool("us-east-1_abc")
 ///     .jwks_url("http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json");
 /// assert_eq!(pool.issuer(), "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc");
 /// ```
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
-    issuer: String,
+    kind: PoolKind,
     keys: KeysFrom,
 }
 
 impl PoolConfig {
-    /// The pool `pool_id` in `region`: issuer `https://cognito-idp.<region>.amazonaws.com/<pool>`.
-    pub fn user_pool(region: &str, pool_id: &str) -> Self {
+    /// The user pool `pool_id` (`<region>_<suffix>`); the region is the id's prefix unless
+    /// [`PoolConfig::region`] says otherwise. Issuer:
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool_id>`. The id and region are checked
+    /// against Cognito's formats when the verifier is built.
+    pub fn user_pool(pool_id: impl Into<String>) -> Self {
         PoolConfig {
-            issuer: format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
+            kind: PoolKind::UserPool {
+                pool_id: pool_id.into(),
+                region: None,
+            },
             keys: KeysFrom::Derived,
         }
+    }
+    /// The region of a user pool, when it differs from the pool id's prefix.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        if let PoolKind::UserPool { region: r, .. } = &mut self.kind {
+            *r = Some(region.into());
+        }
+        self
     }
     /// An explicit issuer URL; keys default to `<issuer>/.well-known/jwks.json`.
     pub fn issuer_url(issuer: impl Into<String>) -> Self {
         PoolConfig {
-            issuer: issuer.into(),
+            kind: PoolKind::Issuer(issuer.into()),
             keys: KeysFrom::Derived,
         }
     }
@@ -307,19 +346,48 @@ impl PoolConfig {
         self.keys = KeysFrom::Json(json.into());
         self
     }
-    /// The issuer tokens must carry.
-    pub fn issuer(&self) -> &str {
-        &self.issuer
+    /// The issuer tokens must carry (for a user pool, built from the region and id as given,
+    /// before they are validated).
+    pub fn issuer(&self) -> String {
+        match &self.kind {
+            PoolKind::Issuer(i) => i.clone(),
+            PoolKind::UserPool { pool_id, region } => {
+                let region = region
+                    .as_deref()
+                    .unwrap_or_else(|| pool_id.split_once('_').map_or("", |(r, _)| r));
+                format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}")
+            }
+        }
     }
     /// The JWKS URL that will be used (`None` for offline keys).
     pub fn effective_jwks_url(&self) -> Option<String> {
         match &self.keys {
             KeysFrom::Derived => Some(format!(
                 "{}/.well-known/jwks.json",
-                self.issuer.trim_end_matches('/')
+                self.issuer().trim_end_matches('/')
             )),
             KeysFrom::Url(u) => Some(u.clone()),
             KeysFrom::Json(_) => None,
+        }
+    }
+
+    /// Validates the pool id and region (before any URL is built from them) and returns the
+    /// issuer.
+    fn validated_issuer(&self, allow_insecure_http: bool) -> Result<String, ConfigError> {
+        match &self.kind {
+            PoolKind::UserPool { pool_id, region } => {
+                crate::ids::check_user_pool_id(pool_id)
+                    .map_err(|m| ConfigError::invalid("user_pool_id", m))?;
+                if let Some(r) = region {
+                    crate::ids::check_region(r).map_err(|m| ConfigError::invalid("region", m))?;
+                }
+                Ok(self.issuer())
+            }
+            PoolKind::Issuer(i) => {
+                crate::transport::check_url(i, allow_insecure_http)
+                    .map_err(|m| ConfigError::invalid("issuer", m))?;
+                Ok(i.clone())
+            }
         }
     }
 }
@@ -366,9 +434,10 @@ impl Default for VerifierBuilder {
 }
 
 impl VerifierBuilder {
-    /// Trust the Cognito user pool `pool_id` in `region`.
-    pub fn user_pool(self, region: &str, pool_id: &str) -> Self {
-        self.pool(PoolConfig::user_pool(region, pool_id))
+    /// Trust the Cognito user pool `pool_id` (`<region>_<suffix>`; the region is its prefix).
+    /// For another region or replica regions, pass a [`PoolConfig`] to [`VerifierBuilder::pool`].
+    pub fn user_pool(self, pool_id: impl Into<String>) -> Self {
+        self.pool(PoolConfig::user_pool(pool_id))
     }
     /// Trust an explicit issuer (keys at `<issuer>/.well-known/jwks.json` unless set).
     pub fn issuer(self, issuer: impl Into<String>) -> Self {
@@ -403,13 +472,21 @@ impl VerifierBuilder {
         self.leeway = leeway;
         self
     }
-    /// App clients allowed (`client_id` of access tokens, `aud` of ID tokens).
+    /// App clients allowed (`client_id` of access tokens, `aud` of ID tokens). Either this or
+    /// [`VerifierBuilder::any_client`] is required.
     pub fn allowed_clients<I, S>(mut self, clients: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         self.policy = self.policy.allowed_clients(clients);
+        self
+    }
+    /// Accept tokens of every app client of the trusted pools. Like `token_use`, the client
+    /// rule is an explicit choice: building fails until this or
+    /// [`VerifierBuilder::allowed_clients`] is called.
+    pub fn any_client(mut self) -> Self {
+        self.policy = self.policy.any_client();
         self
     }
     /// For access tokens that carry an `aud` claim: it must contain one of these values.
@@ -492,7 +569,7 @@ impl VerifierBuilder {
     /// | `COGNITO_ISSUER` | explicit issuer URL(s), comma-separated, instead of pool ids |
     /// | `COGNITO_JWKS_URL` | JWKS URL (only with exactly one pool) |
     /// | `COGNITO_TOKEN_USE` | `access`, `id` or `any` (required) |
-    /// | `COGNITO_CLIENT_IDS` | allowed app clients, comma- or space-separated |
+    /// | `COGNITO_CLIENT_IDS` | allowed app clients, comma- or space-separated, or `*` for any (required) |
     /// | `COGNITO_AUDIENCE` | accepted `aud` values for access tokens that carry one |
     /// | `COGNITO_REQUIRED_SCOPES` | required scopes, space- or comma-separated |
     /// | `COGNITO_SCOPE_MATCH` | `all` (default) or `any` |
@@ -501,7 +578,11 @@ impl VerifierBuilder {
     ///
     /// ```
     /// use cognito_auth::verify::VerifierBuilder;
-    /// let vars = [("COGNITO_USER_POOL_ID", "eu-west-1_abc"), ("COGNITO_TOKEN_USE", "access")];
+    /// let vars = [
+    ///     ("COGNITO_USER_POOL_ID", "eu-west-1_abc"),
+    ///     ("COGNITO_TOKEN_USE", "access"),
+    ///     ("COGNITO_CLIENT_IDS", "4mw9nqflq0example"),
+    /// ];
     /// let builder = VerifierBuilder::from_env_with(|k| {
     ///     vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
     /// })
@@ -518,19 +599,11 @@ impl VerifierBuilder {
         let region = val("COGNITO_REGION");
         if let Some(pools) = list("COGNITO_USER_POOL_ID") {
             for pool in pools {
-                let region = match &region {
-                    Some(r) => r.clone(),
-                    None => pool
-                        .split_once('_')
-                        .map(|(r, _)| r.to_owned())
-                        .ok_or_else(|| {
-                            ConfigError::invalid(
-                                "COGNITO_REGION",
-                                "not set and the pool id does not start with a region",
-                            )
-                        })?,
-                };
-                b = b.user_pool(&region, &pool);
+                let mut p = PoolConfig::user_pool(pool);
+                if let Some(r) = &region {
+                    p = p.region(r.clone());
+                }
+                b = b.pool(p);
             }
         }
         if let Some(issuers) = list("COGNITO_ISSUER") {
@@ -554,7 +627,17 @@ impl VerifierBuilder {
             );
         }
         if let Some(c) = list("COGNITO_CLIENT_IDS") {
-            b = b.allowed_clients(c);
+            b = if c.iter().any(|c| c == "*") {
+                if c.len() != 1 {
+                    return Err(ConfigError::invalid(
+                        "COGNITO_CLIENT_IDS",
+                        "`*` (any client) cannot be combined with client ids",
+                    ));
+                }
+                b.any_client()
+            } else {
+                b.allowed_clients(c)
+            };
         }
         if let Some(a) = list("COGNITO_AUDIENCE") {
             b = b.access_token_audience(a);
@@ -589,20 +672,34 @@ impl VerifierBuilder {
         if self.pools.is_empty() {
             return Err(ConfigError::NoPool);
         }
+        if !self.policy.client_rule_chosen() {
+            return Err(ConfigError::ClientPolicyNotSet);
+        }
+        if self
+            .policy
+            .get_allowed_clients()
+            .is_some_and(|c| c.is_empty() || c.iter().any(String::is_empty))
+        {
+            return Err(ConfigError::invalid(
+                "allowed_clients",
+                "the list is empty or holds an empty client id; use any_client() to allow every client",
+            ));
+        }
         if self.leeway > Duration::from_secs(300) {
             return Err(ConfigError::invalid(
                 "leeway",
                 "must be at most 300 seconds",
             ));
         }
+        let insecure = self.http.get_allow_insecure_http();
         let http = Http::new(self.http)?;
         let mut pools: Vec<Pool> = Vec::with_capacity(self.pools.len());
         for p in self.pools {
-            validate_url("issuer", &p.issuer)?;
-            if pools.iter().any(|q| &*q.issuer == p.issuer.as_str()) {
+            let issuer = p.validated_issuer(insecure)?;
+            if pools.iter().any(|q| *q.issuer == *issuer) {
                 return Err(ConfigError::invalid(
                     "issuer",
-                    format!("`{}` configured twice", p.issuer),
+                    format!("`{issuer}` configured twice"),
                 ));
             }
             let source = match &p.keys {
@@ -613,12 +710,13 @@ impl VerifierBuilder {
                 }
                 _ => {
                     let url = p.effective_jwks_url().unwrap_or_default();
-                    validate_url("jwks_url", &url)?;
+                    crate::transport::check_url(&url, insecure)
+                        .map_err(|m| ConfigError::invalid("jwks_url", m))?;
                     JwksSource::remote(url, http.clone(), self.jwks.clone())
                 }
             };
             pools.push(Pool {
-                issuer: p.issuer.as_str().into(),
+                issuer: issuer.into(),
                 jwks: Arc::new(source),
             });
         }
@@ -636,18 +734,6 @@ impl VerifierBuilder {
             }),
         })
     }
-}
-
-fn validate_url(name: &str, value: &str) -> Result<(), ConfigError> {
-    let url = url::Url::parse(value)
-        .map_err(|e| ConfigError::invalid(name, format!("`{value}` is not a URL: {e}")))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(ConfigError::invalid(
-            name,
-            format!("`{value}` must be an http(s) URL"),
-        ));
-    }
-    Ok(())
 }
 
 struct Pool {
@@ -767,8 +853,9 @@ impl Verifier {
             ));
         };
         let pool = &inner.pools[pool_idx];
-        let epoch = pool.jwks.epoch();
-        let key = pool.jwks.key(&jws.kid).await?;
+        // The key and the key-set epoch come from one snapshot: a token cached under an
+        // epoch was verified with a key of exactly that key set.
+        let (key, epoch) = pool.jwks.key(&jws.kid).await?;
         if !key.verify(jws.signing_input.as_bytes(), &jws.signature) {
             return Err(VerifyError::new(
                 Reason::InvalidSignature,
@@ -809,7 +896,7 @@ impl Verifier {
             cache.remove(token);
             return Ok(None);
         }
-        if now > entry.token.exp() + self.inner.leeway {
+        if now > entry.token.exp().saturating_add(self.inner.leeway) {
             cache.remove(token);
             return Err(expired());
         }
@@ -826,12 +913,12 @@ impl Verifier {
         let inner = &*self.inner;
         let leeway = inner.leeway;
         let exp = jose::required(c.exp, "exp")?.into_date("exp")?;
-        if now > exp + leeway {
+        if now > exp.saturating_add(leeway) {
             return Err(expired());
         }
         let nbf = c.nbf.map(|v| v.into_date("nbf")).transpose()?;
         if let Some(nbf) = nbf
-            && nbf > now + leeway
+            && nbf > now.saturating_add(leeway)
         {
             return Err(VerifyError::new(
                 Reason::NotYetValid,
@@ -840,7 +927,7 @@ impl Verifier {
         }
         let iat = c.iat.map(|v| v.into_date("iat")).transpose()?;
         if let Some(iat) = iat
-            && iat > now + leeway
+            && iat > now.saturating_add(leeway)
         {
             return Err(VerifyError::new(
                 Reason::IssuedInFuture,

@@ -41,7 +41,16 @@ pub enum UserMappingConfig {
 }
 
 /// Client activity tracking settings.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+///
+/// `Debug` and `Serialize` replace a password in `database_url` with `REDACTED`:
+///
+/// ```
+/// use cognito_auth::web::ActivityConfig;
+/// let c = ActivityConfig { database_url: "postgres://app:hunter2@db/app".into(), ..Default::default() };
+/// assert!(!format!("{c:?}").contains("hunter2"));
+/// assert!(!serde_json::to_string(&c).unwrap().contains("hunter2"));
+/// ```
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ActivityConfig {
     /// Whether to record activity.
@@ -52,6 +61,46 @@ pub struct ActivityConfig {
     pub flush_interval_ms: u64,
     /// Most distinct clients buffered between flushes (default 100 000).
     pub max_pending_clients: usize,
+}
+
+/// `url` with its password, if any, replaced by `REDACTED`. A value that does not parse as a
+/// URL is shown only by its scheme.
+pub(crate) fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("REDACTED"));
+            }
+            u.into()
+        }
+        Err(_) => match url.split_once(':') {
+            Some((scheme, _)) if !scheme.contains('@') => format!("{scheme}:<unparsed>"),
+            _ => "<unparsed>".into(),
+        },
+    }
+}
+
+impl fmt::Debug for ActivityConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActivityConfig")
+            .field("enabled", &self.enabled)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("flush_interval_ms", &self.flush_interval_ms)
+            .field("max_pending_clients", &self.max_pending_clients)
+            .finish()
+    }
+}
+
+impl serde::Serialize for ActivityConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ActivityConfig", 4)?;
+        st.serialize_field("enabled", &self.enabled)?;
+        st.serialize_field("database_url", &redact_url(&self.database_url))?;
+        st.serialize_field("flush_interval_ms", &self.flush_interval_ms)?;
+        st.serialize_field("max_pending_clients", &self.max_pending_clients)?;
+        st.end()
+    }
 }
 
 impl Default for ActivityConfig {
@@ -97,8 +146,11 @@ pub struct AuthConfig {
     pub jwks_url: Option<String>,
     /// `access`, `id` or `any`: required.
     pub token_use: Option<AcceptedTokenUse>,
-    /// Allowed app clients (`None`: any). Enforced for every request and by every guard.
+    /// Allowed app clients. Enforced for every request and by every guard. Either this or
+    /// `any_client = true` is required.
     pub allowed_clients: Option<Vec<String>>,
+    /// Accept every app client of the pool (the explicit alternative to `allowed_clients`).
+    pub any_client: bool,
     /// Accepted `aud` of access tokens that carry one.
     pub audience: Option<Vec<String>>,
     /// Header carrying the token (default `Authorization`).
@@ -136,6 +188,7 @@ impl Default for AuthConfig {
             jwks_url: None,
             token_use: None,
             allowed_clients: None,
+            any_client: false,
             audience: None,
             header_name: "Authorization".into(),
             header_prefix: "Bearer".into(),
@@ -205,6 +258,15 @@ impl AuthConfig {
         S: Into<String>,
     {
         self.allowed_clients = Some(clients.into_iter().map(Into::into).collect());
+        self.any_client = false;
+        self
+    }
+
+    /// Accept every app client of the pool (an explicit choice; see
+    /// [`crate::verify::VerifierBuilder::any_client`]).
+    pub fn any_client(mut self) -> Self {
+        self.allowed_clients = None;
+        self.any_client = true;
         self
     }
 
@@ -258,6 +320,8 @@ impl AuthConfig {
     /// `COGNITO_AUTH_SCHEME`, `COGNITO_AUTH_MODE` (`required`/`permissive`),
     /// `COGNITO_FAIL_ON_INVALID_BEARER` (`true`/`false`), `COGNITO_ERROR_FORMAT`
     /// (`json`/`text`), `COGNITO_ACTIVITY_DATABASE_URL` (enables tracking).
+    /// `COGNITO_CLIENT_IDS` is a list of app clients or `*` for any (one of the two is
+    /// required).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_env_with(|k| std::env::var(k).ok())
     }
@@ -271,10 +335,22 @@ impl AuthConfig {
             user_pool_id: val("COGNITO_USER_POOL_ID"),
             issuer: val("COGNITO_ISSUER"),
             jwks_url: val("COGNITO_JWKS_URL"),
-            allowed_clients: list("COGNITO_CLIENT_IDS"),
             audience: list("COGNITO_AUDIENCE"),
             ..AuthConfig::default()
         };
+        if let Some(clients) = list("COGNITO_CLIENT_IDS") {
+            if clients.iter().any(|c| c == "*") {
+                if clients.len() != 1 {
+                    return Err(ConfigError::invalid(
+                        "COGNITO_CLIENT_IDS",
+                        "`*` (any client) cannot be combined with client ids",
+                    ));
+                }
+                c.any_client = true;
+            } else {
+                c.allowed_clients = Some(clients);
+            }
+        }
         if let Some(v) = val("COGNITO_TOKEN_USE") {
             c.token_use = Some(
                 v.parse()
@@ -340,19 +416,11 @@ impl AuthConfig {
         let mut pool = match (&self.issuer, &self.user_pool_id) {
             (Some(iss), _) => PoolConfig::issuer_url(iss.clone()),
             (None, Some(pool)) => {
-                let region = match &self.region {
-                    Some(r) => r.clone(),
-                    None => pool
-                        .split_once('_')
-                        .map(|(r, _)| r.to_owned())
-                        .ok_or_else(|| {
-                            ConfigError::invalid(
-                                "region",
-                                "not set and the pool id has no region prefix",
-                            )
-                        })?,
-                };
-                PoolConfig::user_pool(&region, pool)
+                let p = PoolConfig::user_pool(pool.clone());
+                match &self.region {
+                    Some(r) => p.region(r.clone()),
+                    None => p,
+                }
             }
             (None, None) => return Err(ConfigError::NoPool),
         };
@@ -367,6 +435,8 @@ impl AuthConfig {
         }
         if let Some(c) = &self.allowed_clients {
             b = b.allowed_clients(c.iter().cloned());
+        } else if self.any_client {
+            b = b.any_client();
         }
         if let Some(a) = &self.audience {
             b = b.access_token_audience(a.iter().cloned());

@@ -90,13 +90,17 @@ impl Guard {
     }
     /// Scopes required for one HTTP method (e.g. `"GET"`), checked in addition to
     /// [`Guard::scopes`]. Methods not listed follow [`Guard::unlisted_methods`].
+    ///
+    /// `HEAD` is authorized exactly as `GET` (frameworks answer `HEAD` with the `GET`
+    /// handler, so its headers are the `GET` response's): `method_scopes("HEAD", …)` sets the
+    /// requirement of both.
     pub fn method_scopes<I, S>(mut self, method: &str, scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         self.methods.get_or_insert_with(HashMap::new).insert(
-            method.to_ascii_uppercase(),
+            authorization_method(method).into_owned(),
             scopes.into_iter().map(Into::into).collect(),
         );
         self
@@ -116,7 +120,15 @@ impl Guard {
         self
     }
 
+    /// The HTTP methods this guard lists scopes for (uppercase; `HEAD` counts as `GET`).
+    pub fn listed_methods(&self) -> impl Iterator<Item = &str> {
+        self.methods
+            .iter()
+            .flat_map(|m| m.keys().map(String::as_str))
+    }
+
     /// Checks a request. `principal` is `None` for anonymous requests (permissive mode).
+    /// `HEAD` is checked as `GET`.
     pub fn check(
         &self,
         principal: Option<&ServicePrincipal>,
@@ -146,7 +158,7 @@ impl Guard {
             });
         }
         if let Some(methods) = &self.methods {
-            match methods.get(&method.to_ascii_uppercase()) {
+            match methods.get(&*authorization_method(method)) {
                 Some(required) if !p.has_scopes(required, matching) => {
                     return Err(AuthError::Forbidden {
                         reason: Reason::InsufficientScope,
@@ -164,6 +176,18 @@ impl Guard {
             }
         }
         Ok(())
+    }
+}
+
+/// The method a request is authorized as: uppercase, with `HEAD` as `GET`. Borrows in the
+/// common case (an uppercase method from the framework).
+fn authorization_method(method: &str) -> std::borrow::Cow<'_, str> {
+    if method.eq_ignore_ascii_case("HEAD") {
+        std::borrow::Cow::Borrowed("GET")
+    } else if method.bytes().any(|b| b.is_ascii_lowercase()) {
+        std::borrow::Cow::Owned(method.to_ascii_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(method)
     }
 }
 

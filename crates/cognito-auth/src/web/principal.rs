@@ -11,7 +11,7 @@ use crate::verify::{ScopeMatch, ScopeSet, TokenUse, VerifiedToken};
 /// # async fn demo() {
 /// # let issuer = cognito_auth_testkit::LocalIssuer::start().await;
 /// # let verifier = cognito_auth::verify::Verifier::builder().issuer(issuer.issuer())
-/// #     .token_use(cognito_auth::verify::TokenUse::Access).build().unwrap();
+/// #     .token_use(cognito_auth::verify::TokenUse::Access).any_client().build().unwrap();
 /// # let token = issuer.access_token().client_id("svc").scopes(["a/read"]).sign();
 /// use cognito_auth::web::ServicePrincipal;
 /// let principal = ServicePrincipal::from(verifier.verify(&token).await.unwrap());

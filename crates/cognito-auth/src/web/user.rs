@@ -100,8 +100,15 @@ where
 
 /// Looks users up by the string value of a claim (e.g. `custom:user_id` or `sub`). A missing
 /// or non-string claim is "not found".
+///
+/// Claim values are unique only within one user pool: the same `username` may exist in two
+/// pools. When the verifier trusts several pools, restrict each mapper to one issuer with
+/// [`ByClaim::issuer`] (tokens of other issuers then map to nobody, a 401), or put the
+/// issuer into the lookup with [`FromFn`]. With a single trusted pool there is nothing to
+/// confuse.
 pub struct ByClaim<F> {
     claim: String,
+    issuer: Option<String>,
     lookup: F,
 }
 
@@ -110,8 +117,15 @@ impl<F> ByClaim<F> {
     pub fn new(claim: impl Into<String>, lookup: F) -> Self {
         ByClaim {
             claim: claim.into(),
+            issuer: None,
             lookup,
         }
+    }
+    /// Maps only principals whose token was issued by `issuer` (the pool's issuer URL);
+    /// others are "not found".
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
     }
 }
 
@@ -126,10 +140,10 @@ where
         &'a self,
         p: &'a ServicePrincipal,
     ) -> BoxFuture<'a, Result<Lookup<U>, LookupError>> {
-        let value = p
-            .claims()
-            .get(&self.claim)
-            .and_then(|v| v.as_str())
+        let same_pool = self.issuer.as_deref().is_none_or(|iss| iss == p.iss());
+        let value = same_pool
+            .then(|| p.claims().get(&self.claim).and_then(|v| v.as_str()))
+            .flatten()
             .map(str::to_owned);
         Box::pin(async move {
             match value {
