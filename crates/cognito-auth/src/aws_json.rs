@@ -60,7 +60,10 @@ impl AwsJson {
         Req: Serialize + ?Sized,
         Resp: DeserializeOwned,
     {
+        // Request bodies may carry passwords, codes and tokens: the buffer is zeroised when
+        // the last reference to it (ours or the HTTP stack's) is dropped.
         let json = serde_json::to_vec(body).map_err(|e| CallError::Shape(e.to_string()))?;
+        let json = bytes::Bytes::from_owner(ZeroizingBuf(json));
         let req = self
             .http
             .post(&self.endpoint)
@@ -88,6 +91,21 @@ impl AwsJson {
         Resp: DeserializeOwned,
     {
         self.call_with_headers(op, body).await.map(|(r, _)| r)
+    }
+}
+
+/// A buffer zeroised on drop, owned by a `Bytes`.
+struct ZeroizingBuf(Vec<u8>);
+
+impl AsRef<[u8]> for ZeroizingBuf {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for ZeroizingBuf {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 

@@ -119,14 +119,26 @@ fn pad_hex(hex: &str) -> Zeroizing<String> {
     out
 }
 
+/// Decodes hex into one buffer of exactly the right size: no reallocation leaves a partial
+/// copy of (possibly secret) bytes behind. On failure the partial buffer is zeroised.
 fn hex_decode(hex: &str) -> Option<Vec<u8>> {
     if !hex.len().is_multiple_of(2) {
         return None;
     }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
+    let mut out = Vec::with_capacity(hex.len() / 2);
+    for i in (0..hex.len()).step_by(2) {
+        match hex
+            .get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            Some(b) => out.push(b),
+            None => {
+                out.zeroize();
+                return None;
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Lowercase hex of `bytes`, written into one buffer (no per-byte temporaries), zeroised on

@@ -1,10 +1,9 @@
 use std::time::Duration;
 
 use clap::Args;
-use cognito_auth::identity::{IdentityError, IdentityPoolClient, RoleChoice, UserTokens};
+use cognito_auth::identity::{IdentityError, IdentityPoolClient, RoleChoice};
 
 use crate::login::store_path;
-use crate::store::{self, LoginClient};
 use crate::{EXIT_NOT_AUTHENTICATED, EXIT_OK, EXIT_UNAVAILABLE, UsageError};
 
 /// Refresh the user-pool tokens when less than this is left.
@@ -41,11 +40,19 @@ pub struct CredentialsArgs {
 
 pub async fn run(args: CredentialsArgs) -> Result<u8, UsageError> {
     let path = store_path()?;
-    let Some(mut profile) = store::load(&path, &args.profile).map_err(UsageError)? else {
-        return Err(UsageError(format!(
-            "no stored login `{}`: run `cognito login` first",
-            args.profile
-        )));
+    // Refresh the user-pool tokens without a browser when they are close to expiry, under
+    // the store's lock (concurrent runs refresh once, one after the other).
+    let profile = match crate::refresh::fresh_profile(
+        &path,
+        &args.profile,
+        args.client_secret.as_deref(),
+        MARGIN,
+        false,
+    )
+    .await
+    {
+        Ok((p, _)) => p,
+        Err(f) => return f.report("credentials", &args.profile),
     };
     let user_pool = args
         .user_pool_id
@@ -56,39 +63,10 @@ pub async fn run(args: CredentialsArgs) -> Result<u8, UsageError> {
                 "--user-pool-id is required (the stored login does not name its pool)".into(),
             )
         })?;
-    // Refresh the user-pool tokens without a browser when they are close to expiry.
-    if store::unix_now().saturating_add(MARGIN.as_secs()) >= profile.expires_at
-        || profile.id_token.is_none()
-    {
-        let Some(id_token) = profile.id_token.clone() else {
-            return Err(UsageError(
-                "the stored login has no ID token (sign in with the openid scope)".into(),
-            ));
-        };
-        let tokens = UserTokens {
-            username: profile.username.clone(),
-            access_token: Some(profile.access_token.clone()),
-            id_token,
-            refresh_token: profile.refresh_token.clone(),
-            expires_at: profile.expires_at,
-        };
-        let client = LoginClient::for_method(&profile.method, args.client_secret.as_deref())
-            .map_err(UsageError)?;
-        match client.refresher().refresh(&tokens).await {
-            Ok(fresh) => {
-                if let Some(a) = fresh.access_token {
-                    profile.access_token = a;
-                }
-                profile.id_token = Some(fresh.id_token);
-                profile.refresh_token = fresh.refresh_token.or(profile.refresh_token.take());
-                profile.expires_at = fresh.expires_at;
-                store::save(&path, &args.profile, profile.clone()).map_err(UsageError)?;
-            }
-            Err(e) => {
-                eprintln!("cognito credentials: {e}; run `cognito login` again");
-                return Ok(EXIT_NOT_AUTHENTICATED);
-            }
-        }
+    if profile.id_token.is_none() {
+        return Err(UsageError(
+            "the stored login has no ID token (sign in with the openid scope)".into(),
+        ));
     }
     let mut b = IdentityPoolClient::builder()
         .identity_pool_id(&args.identity_pool_id)

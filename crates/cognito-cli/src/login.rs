@@ -107,7 +107,10 @@ fn output(args: &LoginArgs, profile: Profile) -> Result<u8, UsageError> {
         return Ok(EXIT_OK);
     }
     let path = store::default_path().map_err(UsageError)?;
-    store::save(&path, &args.profile, profile).map_err(UsageError)?;
+    {
+        let _lock = store::lock(&path).map_err(UsageError)?;
+        store::save(&path, &args.profile, profile).map_err(UsageError)?;
+    }
     eprintln!(
         "signed in; tokens stored in {} (profile `{}`)",
         path.display(),

@@ -21,7 +21,11 @@ pub struct LogoutArgs {
 /// when revocation fails (exit code 4 then says so).
 pub async fn run(args: LogoutArgs) -> Result<u8, UsageError> {
     let path = store_path()?;
-    let Some(p) = store::remove(&path, &args.profile).map_err(UsageError)? else {
+    let removed = {
+        let _lock = store::lock_async(&path).await.map_err(UsageError)?;
+        store::remove(&path, &args.profile).map_err(UsageError)?
+    };
+    let Some(p) = removed else {
         eprintln!("no stored login `{}`", args.profile);
         return Ok(EXIT_OK);
     };

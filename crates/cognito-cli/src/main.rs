@@ -8,6 +8,7 @@ mod decode;
 mod local;
 mod login;
 mod logout;
+mod refresh;
 mod store;
 mod token;
 mod verify;
@@ -52,6 +53,8 @@ enum Command {
     Login(login::LoginArgs),
     /// Remove the stored tokens and revoke the refresh token.
     Logout(logout::LogoutArgs),
+    /// Renew a stored login now with its refresh token (no browser, no password).
+    Refresh(refresh::RefreshArgs),
     /// Print AWS credentials from an identity pool in the credential_process format.
     Credentials(credentials::CredentialsArgs),
 }
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
             Command::Token(args) => token::run(args).await,
             Command::Login(args) => login::run(args).await,
             Command::Logout(args) => logout::run(args).await,
+            Command::Refresh(args) => refresh::run(args).await,
             Command::Credentials(args) => credentials::run(args).await,
         }
     });

@@ -107,6 +107,47 @@ fn write(path: &Path, store: &StoreFile) -> Result<(), String> {
     Ok(())
 }
 
+/// An exclusive advisory lock on the token store: `<store>.lock`, beside it, locked with the
+/// operating system's file lock (released when this value is dropped or the process dies).
+/// Every read-refresh-write of a stored login holds it, so concurrent `cognito` processes
+/// refresh one at a time and never store an already-used (rotated) refresh token.
+pub struct StoreLock {
+    _file: std::fs::File,
+}
+
+/// Takes the store's lock, waiting for other holders (blocking: call it off the async
+/// runtime's worker threads, see [`lock_async`]).
+pub fn lock(path: &Path) -> Result<StoreLock, String> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let lock_path = {
+        let mut p = path.as_os_str().to_owned();
+        p.push(".lock");
+        PathBuf::from(p)
+    };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).truncate(false).read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts
+        .open(&lock_path)
+        .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+    file.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+    Ok(StoreLock { _file: file })
+}
+
+/// [`lock`] from async code: waits on a blocking thread.
+pub async fn lock_async(path: &Path) -> Result<StoreLock, String> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || lock(&path))
+        .await
+        .map_err(|e| format!("cannot lock the token store: {e}"))?
+}
+
 pub fn load(path: &Path, profile: &str) -> Result<Option<Profile>, String> {
     Ok(read(path)?.profiles.remove(profile))
 }
@@ -132,6 +173,17 @@ pub fn remove(path: &Path, profile: &str) -> Result<Option<Profile>, String> {
         write(path, &s)?;
     }
     Ok(removed)
+}
+
+/// "in 59 min", "in 2 h 5 min", "already" for an expiry time.
+pub fn describe_remaining(expires_at: u64) -> String {
+    let left = expires_at.saturating_sub(unix_now());
+    match left {
+        0 => "already".into(),
+        s if s < 120 => format!("{s} s"),
+        s if s < 2 * 3600 => format!("{} min", s / 60),
+        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
 }
 
 /// Seconds since the Unix epoch.
@@ -181,12 +233,58 @@ impl LoginClient {
         })
     }
 
-    /// Refreshes user-pool tokens with this client.
-    pub fn refresher(&self) -> &dyn cognito_auth::identity::TokenRefresher {
+    /// New tokens for a stored login from its refresh token (kept when none is returned).
+    pub async fn refresh_profile(
+        &self,
+        p: &Profile,
+    ) -> Result<Profile, crate::refresh::RefreshFailure> {
+        use crate::refresh::RefreshFailure;
+        let Some(rt) = p.refresh_token.clone() else {
+            return Err(RefreshFailure::NoRefreshToken);
+        };
+        let mut fresh = p.clone();
         match self {
-            LoginClient::HostedUi(c) => c,
-            LoginClient::Srp(c) => c,
+            LoginClient::HostedUi(c) => match c.refresh(&rt).await {
+                Ok(t) => {
+                    fresh.access_token = t.access_token;
+                    fresh.id_token = t.id_token.or(fresh.id_token);
+                    fresh.refresh_token = t.refresh_token.or(Some(rt));
+                    fresh.expires_at = t.expires_at;
+                }
+                Err(cognito_auth::hosted_ui::HostedUiError::Transport(e)) => {
+                    return Err(RefreshFailure::Unreachable(format!("{}: {e}", c.domain())));
+                }
+                Err(e) => return Err(RefreshFailure::Rejected(e.to_string())),
+            },
+            LoginClient::Srp(c) => {
+                let session = cognito_auth::user::Session::from_tokens(
+                    p.username.clone().unwrap_or_default(),
+                    p.access_token.clone(),
+                    p.id_token.clone(),
+                    Some(rt),
+                    p.expires_at,
+                );
+                match c.refresh(&session).await {
+                    Ok(s) => {
+                        fresh.access_token = s.access_token;
+                        fresh.id_token = s.id_token.or(fresh.id_token);
+                        fresh.refresh_token = s.refresh_token.or(fresh.refresh_token);
+                        fresh.expires_at = s.expires_at;
+                        if fresh.username.is_none() {
+                            fresh.username = Some(s.username);
+                        }
+                    }
+                    Err(cognito_auth::user::UserError::Transport { source, .. }) => {
+                        return Err(RefreshFailure::Unreachable(format!(
+                            "{}: {source}",
+                            c.endpoint()
+                        )));
+                    }
+                    Err(e) => return Err(RefreshFailure::Rejected(e.to_string())),
+                }
+            }
         }
+        Ok(fresh)
     }
 
     /// Revokes a refresh token.

@@ -30,16 +30,9 @@ fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-#[tokio::test]
-async fn hosted_ui_login_then_logout_revokes() {
-    let issuer = LocalIssuer::builder()
-        .client(ClientSpec::public("cli-app").callback_urls(["http://127.0.0.1:0/callback"]))
-        .start()
-        .await;
-    issuer.set_login_user("ann");
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("nested").join("tokens.json");
-    let mut child = cognito(&store)
+/// `cognito login` through the hosted UI of `issuer`, with a scripted browser.
+async fn hosted_login(issuer: &LocalIssuer, store: &std::path::Path) {
+    let mut child = cognito(store)
         .args([
             "login",
             "--domain",
@@ -75,6 +68,18 @@ async fn hosted_ui_login_then_logout_revokes() {
     let callback = r.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(http.get(callback).send().await.unwrap().status(), 200);
     assert!(child.wait().await.unwrap().success());
+}
+
+#[tokio::test]
+async fn hosted_ui_login_then_logout_revokes() {
+    let issuer = LocalIssuer::builder()
+        .client(ClientSpec::public("cli-app").callback_urls(["http://127.0.0.1:0/callback"]))
+        .start()
+        .await;
+    issuer.set_login_user("ann");
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("nested").join("tokens.json");
+    hosted_login(&issuer, &store).await;
 
     let s = read_store(&store);
     let p = &s["profiles"]["default"];
@@ -97,6 +102,60 @@ async fn hosted_ui_login_then_logout_revokes() {
         !issuer.refresh_token_is_active(&rt),
         "revoked at /oauth2/revoke"
     );
+}
+
+/// Eight `cognito refresh` processes at once against an issuer that rotates refresh tokens
+/// (each one works once): the store's lock makes them refresh one after the other, each
+/// with the token the previous one stored, so all succeed and the store ends valid.
+#[tokio::test]
+async fn concurrent_refreshes_share_the_store_under_its_lock() {
+    let issuer = LocalIssuer::builder()
+        .client(ClientSpec::public("cli-app").callback_urls(["http://127.0.0.1:0/callback"]))
+        .start()
+        .await;
+    issuer.set_login_user("ann");
+    issuer.set_refresh_token_rotation(true);
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tokens.json");
+    hosted_login(&issuer, &store).await;
+    let first_rt = read_store(&store)["profiles"]["default"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    issuer.reset_counters();
+    let mut children = Vec::new();
+    for _ in 0..8 {
+        children.push(
+            cognito(&store)
+                .args(["refresh"])
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for c in children {
+        let out = c.wait_with_output().await.unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(issuer.token_requests(), 8, "one refresh each, in turn");
+    let rt = read_store(&store)["profiles"]["default"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(rt, first_rt, "rotated");
+    assert!(
+        issuer.refresh_token_is_active(&rt),
+        "the stored token is the live one"
+    );
+    assert!(!issuer.refresh_token_is_active(&first_rt));
+    // The stored login still works.
+    let out = cognito(&store).args(["refresh"]).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(0));
 }
 
 #[tokio::test]

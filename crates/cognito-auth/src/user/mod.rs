@@ -348,6 +348,10 @@ impl UserPoolClient {
     pub fn client_id(&self) -> &str {
         &self.inner.client_id
     }
+    /// The user-pool API endpoint calls go to.
+    pub fn endpoint(&self) -> &str {
+        self.inner.idp.endpoint()
+    }
 
     async fn call<T: serde::de::DeserializeOwned>(
         &self,
