@@ -7,7 +7,8 @@ use actix_web::{App, HttpServer, web};
 use cognito_auth::verify::AcceptedTokenUse;
 use cognito_auth::web::{AuthConfig, Guard};
 use cognito_auth_actix::{CognitoAuth, Require};
-use cognito_auth_testkit::{LocalIssuer, load};
+use cognito_auth_testkit::LocalIssuer;
+use cognito_auth_testsuite::load;
 
 fn main() {
     let issuer = LocalIssuer::builder().start_blocking();

@@ -102,10 +102,9 @@ async fn proxy_user_and_principal_together() {
     assert_eq!(test::read_body(resp).await, "batch-9=batch-9");
 }
 
-#[cfg(feature = "activity-sqlite")]
 #[actix_web::test]
 async fn activity_is_tracked() {
-    use cognito_auth::activity::{ActivityOptions, ActivityTracker};
+    use cognito_auth_activity::{ActivityOptions, ActivityTracker};
     let issuer = LocalIssuer::start().await;
     let tracker = ActivityTracker::connect("sqlite::memory:", ActivityOptions::default())
         .await

@@ -9,7 +9,8 @@ use axum::routing::get;
 use cognito_auth::verify::AcceptedTokenUse;
 use cognito_auth::web::{AuthConfig, Guard};
 use cognito_auth_axum::{CognitoAuthLayer, GuardLayer};
-use cognito_auth_testkit::{LocalIssuer, load};
+use cognito_auth_testkit::LocalIssuer;
+use cognito_auth_testsuite::load;
 
 fn main() {
     let issuer = LocalIssuer::builder().start_blocking();

@@ -291,10 +291,9 @@ fn config_from_env() {
     assert!(AuthConfig::from_env_with(get).is_err());
 }
 
-#[cfg(feature = "activity-sqlite")]
 #[tokio::test]
 async fn activity_is_tracked_per_client_and_never_fails_a_request() {
-    use cognito_auth::activity::{ActivityOptions, ActivityTracker};
+    use cognito_auth_activity::{ActivityOptions, ActivityTracker};
     use std::time::Duration;
 
     let issuer = LocalIssuer::start().await;

@@ -9,7 +9,7 @@ use cognito_auth::scope_requirement;
 use cognito_auth::web::{Authenticator, Guard};
 use cognito_auth_axum::{CognitoAuthLayer, GuardLayer, Principal, Scoped, guarded};
 use cognito_auth_testkit::LocalIssuer;
-use cognito_auth_testkit::web_matrix::{APPS, auth_config, run};
+use cognito_auth_testsuite::web_matrix::{APPS, auth_config, run};
 
 scope_requirement!(ReadOrders: all ["orders/read"]);
 

@@ -25,12 +25,8 @@
 #![warn(missing_docs)]
 
 mod keys;
-#[cfg(feature = "load")]
-pub mod load;
 mod mint;
 mod server;
-#[cfg(feature = "web-matrix")]
-pub mod web_matrix;
 
 pub use keys::{SigningKey, jwks_json, random_id, random_uuid};
 pub use mint::{Kind, Signing, TokenBuilder, now};

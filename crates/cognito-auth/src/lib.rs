@@ -29,12 +29,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[cfg(feature = "activity")]
-pub mod activity;
 #[cfg(any(feature = "user", feature = "identity"))]
 mod aws_json;
+mod base64url;
+pub mod bearer;
 pub mod blocking;
 mod env;
+// Users of every helper: the user-pool and hosted-UI clients; partial builds use part.
+#[cfg_attr(not(all(feature = "user", feature = "hosted-ui")), allow(dead_code))]
+mod expiry;
 #[cfg(feature = "hosted-ui")]
 pub mod hosted_ui;
 #[cfg(feature = "identity")]
@@ -42,12 +45,16 @@ pub mod identity;
 mod ids;
 pub mod jwks;
 pub mod m2m;
+pub mod refresh;
 pub mod secret;
 #[cfg(feature = "user")]
 pub mod srp;
 mod strict_json;
 // SRP (feature user) uses the calendar; identity pools use RFC 3339. Only builds with both
 // use all of it.
+mod oauth2;
+#[cfg(any(feature = "user", feature = "identity"))]
+pub mod service;
 #[cfg_attr(not(all(feature = "user", feature = "identity")), allow(dead_code))]
 mod timefmt;
 mod transport;
@@ -58,5 +65,5 @@ pub mod verify;
 #[cfg(feature = "web")]
 pub mod web;
 
-pub use transport::{HttpConfig, TransportError};
+pub use transport::{HttpConfig, TransportError, error_chain};
 pub use verify::{Verifier, VerifierBuilder};

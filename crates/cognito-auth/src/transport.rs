@@ -1,13 +1,21 @@
 //! The small HTTP layer every network call in this crate goes through.
 //!
-//! It is deliberately not part of the public API (no `reqwest` type appears in a public
-//! signature); what callers can tune is [`HttpConfig`]: timeouts and the response-size cap.
+//! What callers tune is [`HttpConfig`]: timeouts, the response-size cap, plain-http policy,
+//! and optionally their own `reqwest::Client` (proxies, custom CAs, one connection pool for
+//! the whole application). Without one, every client of this crate shares one lazily built
+//! `reqwest::Client` (rustls), so a process holds one connection pool, not one per object.
 
+use std::error::Error as StdError;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-/// Timeouts and limits for outgoing HTTP requests.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_USER_AGENT: &str = concat!("cognito-auth/", env!("CARGO_PKG_VERSION"));
+
+/// Timeouts, limits and the HTTP client for outgoing requests.
 ///
 /// ```
 /// use std::time::Duration;
@@ -18,23 +26,39 @@ use bytes::{Bytes, BytesMut};
 ///     .max_response_bytes(256 * 1024);
 /// assert_eq!(http.get_timeout(), Duration::from_secs(3));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
+#[must_use]
 pub struct HttpConfig {
     timeout: Duration,
     connect_timeout: Duration,
     max_response_bytes: usize,
     user_agent: String,
     allow_insecure_http: bool,
+    client: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("user_agent", &self.user_agent)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("own_client", &self.client.is_some())
+            .finish()
+    }
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
-            timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_response_bytes: 1024 * 1024,
-            user_agent: concat!("cognito-auth/", env!("CARGO_PKG_VERSION")).to_owned(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
             allow_insecure_http: false,
+            client: None,
         }
     }
 }
@@ -45,7 +69,8 @@ impl HttpConfig {
         self.timeout = timeout;
         self
     }
-    /// Time allowed to establish a connection (default 5 s).
+    /// Time allowed to establish a connection (default 5 s). Ignored with
+    /// [`HttpConfig::client`] (the caller's client has its own).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -55,7 +80,7 @@ impl HttpConfig {
         self.max_response_bytes = limit;
         self
     }
-    /// `User-Agent` header value.
+    /// `User-Agent` header value (ignored with [`HttpConfig::client`]).
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
         self.user_agent = ua.into();
         self
@@ -68,6 +93,21 @@ impl HttpConfig {
     /// client secrets in clear text to whatever host is configured: only for closed networks.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
+        self
+    }
+    /// Send requests with this `reqwest::Client` (a proxy, a custom CA, one connection pool
+    /// shared with the rest of the application). Its own settings apply (redirects, proxies,
+    /// connect timeout); the total [`HttpConfig::timeout`] and the response-size cap are
+    /// still enforced per request.
+    ///
+    /// ```
+    /// use cognito_auth::HttpConfig;
+    /// let shared = reqwest::Client::new();
+    /// let http = HttpConfig::default().client(shared.clone());
+    /// # let _ = http;
+    /// ```
+    pub fn client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
         self
     }
     /// Whether plain `http://` is allowed for non-loopback hosts.
@@ -84,24 +124,62 @@ impl HttpConfig {
     }
 }
 
-/// Why an HTTP exchange failed before a complete response was read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A failure's cause, shareable (errors of this crate are `Clone`).
+pub(crate) type Cause = Arc<dyn StdError + Send + Sync + 'static>;
+
+/// Why an HTTP exchange failed before a complete response was read. The underlying error
+/// (connection refused, DNS, TLS, …) is kept as the [`source`](std::error::Error::source).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportError {
     /// The request did not complete within the configured timeout.
-    #[error("request timed out after {0:?}")]
-    Timeout(Duration),
+    #[error("request to {url} timed out after {after:?}")]
+    Timeout {
+        /// The URL (without query).
+        url: String,
+        /// The timeout that passed.
+        after: Duration,
+    },
     /// The response body exceeded the configured cap.
-    #[error("response body larger than {limit} bytes")]
+    #[error("response from {url} is larger than {limit} bytes")]
     TooLarge {
+        /// The URL (without query).
+        url: String,
         /// The cap that was exceeded.
         limit: usize,
     },
-    /// Connection or protocol failure.
-    #[error("transport error: {0}")]
-    Network(String),
+    /// Connection, TLS or protocol failure; the cause is the source.
+    #[error("could not reach {url}")]
+    Network {
+        /// The URL (without query).
+        url: String,
+        /// What went wrong underneath.
+        #[source]
+        source: Cause,
+    },
     /// The HTTP client could not be built.
-    #[error("HTTP client set-up failed: {0}")]
-    Setup(String),
+    #[error("HTTP client set-up failed")]
+    Setup {
+        /// What went wrong.
+        #[source]
+        source: Cause,
+    },
+}
+
+impl TransportError {
+    /// The URL the request went to, when there was one.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            TransportError::Timeout { url, .. }
+            | TransportError::TooLarge { url, .. }
+            | TransportError::Network { url, .. } => Some(url),
+            TransportError::Setup { .. } => None,
+        }
+    }
+    /// Whether the request timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, TransportError::Timeout { .. })
+    }
 }
 
 /// A fully read, size-capped response.
@@ -116,76 +194,126 @@ pub(crate) struct HttpResponse {
 #[derive(Clone)]
 pub(crate) struct Http {
     client: reqwest::Client,
-    config: HttpConfig,
+    timeout: Duration,
+    max_response_bytes: usize,
 }
 
 impl std::fmt::Debug for Http {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Http")
-            .field("config", &self.config)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
 
+fn build_client(
+    connect_timeout: Duration,
+    user_agent: &str,
+) -> Result<reqwest::Client, TransportError> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(user_agent)
+        .build()
+        .map_err(|e| TransportError::Setup {
+            source: Arc::new(e),
+        })
+}
+
+/// The process-wide default client (built on first use).
+fn shared_client() -> Result<reqwest::Client, TransportError> {
+    static SHARED: OnceLock<reqwest::Client> = OnceLock::new();
+    if let Some(c) = SHARED.get() {
+        return Ok(c.clone());
+    }
+    let c = build_client(DEFAULT_CONNECT_TIMEOUT, DEFAULT_USER_AGENT)?;
+    Ok(SHARED.get_or_init(|| c).clone())
+}
+
+/// The URL without its query string (which may carry secrets), for errors and logs.
+pub(crate) fn shown_url(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_owned()
+}
+
 impl Http {
     pub fn new(config: HttpConfig) -> Result<Self, TransportError> {
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(config.user_agent.clone())
-            .build()
-            .map_err(|e| TransportError::Setup(e.to_string()))?;
-        Ok(Http { client, config })
+        let client = match config.client {
+            Some(c) => c,
+            None if config.connect_timeout == DEFAULT_CONNECT_TIMEOUT
+                && config.user_agent == DEFAULT_USER_AGENT =>
+            {
+                shared_client()?
+            }
+            None => build_client(config.connect_timeout, &config.user_agent)?,
+        };
+        Ok(Http {
+            client,
+            timeout: config.timeout,
+            max_response_bytes: config.max_response_bytes,
+        })
     }
 
     pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
-        self.client.get(url)
+        self.client.get(url).timeout(self.timeout)
     }
 
     pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
-        self.client.post(url)
+        self.client.post(url).timeout(self.timeout)
     }
 
     /// Sends a request and reads the whole body, refusing bodies above the configured cap.
-    pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<HttpResponse, TransportError> {
-        self.send_capped(req, self.config.max_response_bytes).await
+    pub async fn send(
+        &self,
+        url: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<HttpResponse, TransportError> {
+        self.send_capped(url, req, self.max_response_bytes).await
     }
 
     /// Sends a request and reads the whole body, refusing bodies above `limit`.
     pub async fn send_capped(
         &self,
+        url: &str,
         req: reqwest::RequestBuilder,
         limit: usize,
     ) -> Result<HttpResponse, TransportError> {
-        let timeout = self.config.timeout;
+        let timeout = self.timeout;
         // reqwest's own timeout covers the body too; the outer one is a belt-and-braces bound.
         match tokio::time::timeout(
             timeout + Duration::from_millis(50),
-            self.send_inner(req, limit),
+            self.send_inner(url, req, limit),
         )
         .await
         {
             Ok(r) => r,
-            Err(_) => Err(TransportError::Timeout(timeout)),
+            Err(_) => Err(TransportError::Timeout {
+                url: shown_url(url),
+                after: timeout,
+            }),
         }
     }
 
     async fn send_inner(
         &self,
+        url: &str,
         req: reqwest::RequestBuilder,
         limit: usize,
     ) -> Result<HttpResponse, TransportError> {
-        let mut resp = req.send().await.map_err(|e| self.map_err(e))?;
+        let mut resp = req.send().await.map_err(|e| self.map_err(url, e))?;
+        let too_large = || TransportError::TooLarge {
+            url: shown_url(url),
+            limit,
+        };
         if resp.content_length().is_some_and(|len| len > limit as u64) {
-            return Err(TransportError::TooLarge { limit });
+            return Err(too_large());
         }
         let status = resp.status().as_u16();
         let headers = std::mem::take(resp.headers_mut());
         let mut body = BytesMut::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_err(e))? {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.map_err(url, e))? {
             if body.len() + chunk.len() > limit {
-                return Err(TransportError::TooLarge { limit });
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
@@ -196,22 +324,49 @@ impl Http {
         })
     }
 
-    fn map_err(&self, e: reqwest::Error) -> TransportError {
+    fn map_err(&self, url: &str, e: reqwest::Error) -> TransportError {
         if e.is_timeout() {
-            TransportError::Timeout(self.config.timeout)
+            TransportError::Timeout {
+                url: shown_url(url),
+                after: self.timeout,
+            }
         } else {
-            // reqwest errors never include request bodies or auth headers; the URL is fine.
-            TransportError::Network(error_chain(&e))
+            // reqwest errors never include request bodies or auth headers.
+            TransportError::Network {
+                url: shown_url(url),
+                source: Arc::new(e.without_url()),
+            }
         }
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// A request body that is zeroised when the last reference to it (ours or the HTTP
+/// stack's) is dropped: for bodies carrying passwords, codes, secrets and tokens.
+pub(crate) fn zeroizing_body(body: Vec<u8>) -> Bytes {
+    struct ZeroizingBuf(Vec<u8>);
+    impl AsRef<[u8]> for ZeroizingBuf {
+        fn as_ref(&self) -> &[u8] {
+            &self.0
+        }
+    }
+    impl Drop for ZeroizingBuf {
+        fn drop(&mut self) {
+            zeroize::Zeroize::zeroize(&mut self.0);
+        }
+    }
+    Bytes::from_owner(ZeroizingBuf(body))
+}
+
+/// `error: cause: cause…`, for logs and verbose output.
+pub fn error_chain(e: &(dyn StdError + 'static)) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(inner) = src {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
+        let text = inner.to_string();
+        if !s.ends_with(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
         src = inner.source();
     }
     s
@@ -275,5 +430,10 @@ mod tests {
             assert!(check_url(bad, false).is_err(), "{bad}");
         }
         assert!(check_url("http://example.com/", true).is_ok());
+    }
+
+    #[test]
+    fn shown_urls_drop_queries() {
+        assert_eq!(super::shown_url("https://h/p?code=secret#x"), "https://h/p");
     }
 }

@@ -15,7 +15,7 @@
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use crate::verify::jose::B64;
+use crate::base64url::B64;
 use crate::verify::{DEFAULT_MAX_TOKEN_BYTES, Reason, VerifyError};
 
 /// Header and payload of a token whose signature was NOT checked.

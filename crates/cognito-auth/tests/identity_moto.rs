@@ -3,8 +3,6 @@
 //! ProvideCredentials implementation driving a real aws-sdk-rust STS call against moto.
 #![cfg(all(feature = "aws-credentials", feature = "user"))]
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -14,8 +12,8 @@ use cognito_auth::identity::{
 };
 use cognito_auth::secret::IdToken;
 use cognito_auth::user::SignInStep;
+use cognito_auth_testsuite::moto::{Moto, Pool};
 use serde_json::{Value, json};
-use support::moto::{Moto, Pool};
 
 type Log = Arc<Mutex<Vec<(String, Value)>>>;
 
@@ -202,13 +200,13 @@ async fn custom_role_by_suffix() {
 }
 
 fn tokens(session: &cognito_auth::user::Session, expires_at: u64) -> UserTokens {
-    UserTokens {
-        username: Some(session.username.clone()),
-        access_token: Some(session.access_token.clone()),
-        id_token: session.id_token.clone().unwrap(),
-        refresh_token: session.refresh_token.clone(),
-        expires_at,
-    }
+    UserTokens::new(
+        session.access_token.clone(),
+        session.id_token.clone(),
+        session.refresh_token.clone(),
+        std::time::UNIX_EPOCH + Duration::from_secs(expires_at),
+    )
+    .username(session.username.clone())
 }
 
 fn unix_now() -> u64 {
@@ -238,10 +236,10 @@ async fn two_layer_freshness() {
         .unwrap();
     let t = creds.tokens();
     assert!(
-        t.expires_at > unix_now() + 3000,
+        t.expires_at > SystemTime::now() + Duration::from_secs(3000),
         "user-pool tokens refreshed"
     );
-    assert_ne!(t.id_token, session.id_token.clone().unwrap());
+    assert_ne!(t.id_token, session.id_token.clone());
     assert_eq!(t.refresh_token, session.refresh_token, "refresh token kept");
     assert_eq!(count(&s.log, "GetCredentialsForIdentity"), 1);
     // Fresh (moto's credentials last 90 s, 60 s margin): served from memory.
@@ -282,7 +280,14 @@ async fn provide_credentials_drives_an_sdk_call_and_shares_refreshes() {
     let refresher: Arc<dyn TokenRefresher> = Arc::new(s.moto.client(&s.pool));
     let provider = CognitoCredentials::new(
         identity(&s),
-        tokens(&session, session.expires_at),
+        tokens(
+            &session,
+            session
+                .expires_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        ),
         Some(refresher),
         RoleChoice::Default,
         Duration::from_secs(30),
@@ -323,7 +328,14 @@ async fn provide_credentials_drives_an_sdk_call_and_shares_refreshes() {
     // With a margin beyond moto's 90 s lifetime every use refreshes; the SDK call still works.
     let eager = CognitoCredentials::new(
         identity(&s),
-        tokens(&session, session.expires_at),
+        tokens(
+            &session,
+            session
+                .expires_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        ),
         None,
         RoleChoice::Default,
         Duration::from_secs(120),

@@ -196,7 +196,10 @@ fn pool_ids_and_regions_cannot_redirect_the_jwks_url() {
     let v = base().user_pool("eu-west-1_AbC123").build().unwrap();
     assert_eq!(
         v.issuers().collect::<Vec<_>>(),
-        ["https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"]
+        [
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+            "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+        ]
     );
 }
 
@@ -371,7 +374,13 @@ async fn time_arithmetic_saturates_at_the_limits() {
 fn session_expiry_checks_saturate() {
     use cognito_auth::secret::AccessToken;
     use cognito_auth::user::Session;
-    let s = Session::from_tokens("u", AccessToken::new("a.b.c"), None, None, u64::MAX);
+    let s = Session::from_tokens(
+        "u",
+        AccessToken::new("a.b.c"),
+        None,
+        None,
+        std::time::UNIX_EPOCH + Duration::from_secs(253_402_300_799),
+    );
     assert!(!s.expires_within(Duration::from_secs(60)));
     assert!(
         s.expires_within(Duration::MAX),

@@ -168,7 +168,7 @@ async fn hosted(args: LoginArgs) -> Result<u8, UsageError> {
                     access_token: t.access_token,
                     id_token: t.id_token,
                     refresh_token: t.refresh_token,
-                    expires_at: t.expires_at,
+                    expires_at: store::unix(t.expires_at),
                 },
             )
         }
@@ -289,7 +289,7 @@ async fn srp(args: LoginArgs) -> Result<u8, UsageError> {
             access_token: session.access_token,
             id_token: session.id_token,
             refresh_token: session.refresh_token,
-            expires_at: session.expires_at.max(store::unix_now()),
+            expires_at: store::unix(session.expires_at).max(store::unix_now()),
         },
     )
 }

@@ -186,6 +186,13 @@ pub fn describe_remaining(expires_at: u64) -> String {
     }
 }
 
+/// Seconds since the Unix epoch of `t`.
+pub fn unix(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -249,7 +256,7 @@ impl LoginClient {
                     fresh.access_token = t.access_token;
                     fresh.id_token = t.id_token.or(fresh.id_token);
                     fresh.refresh_token = t.refresh_token.or(Some(rt));
-                    fresh.expires_at = t.expires_at;
+                    fresh.expires_at = unix(t.expires_at);
                 }
                 Err(cognito_auth::hosted_ui::HostedUiError::Transport(e)) => {
                     return Err(RefreshFailure::Unreachable(format!("{}: {e}", c.domain())));
@@ -262,14 +269,14 @@ impl LoginClient {
                     p.access_token.clone(),
                     p.id_token.clone(),
                     Some(rt),
-                    p.expires_at,
+                    std::time::UNIX_EPOCH + std::time::Duration::from_secs(p.expires_at),
                 );
                 match c.refresh(&session).await {
                     Ok(s) => {
                         fresh.access_token = s.access_token;
                         fresh.id_token = s.id_token.or(fresh.id_token);
                         fresh.refresh_token = s.refresh_token.or(fresh.refresh_token);
-                        fresh.expires_at = s.expires_at;
+                        fresh.expires_at = unix(s.expires_at);
                         if fresh.username.is_none() {
                             fresh.username = Some(s.username);
                         }

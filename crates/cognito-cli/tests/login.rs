@@ -1,8 +1,7 @@
 //! `cognito login`, `credentials` and `logout` end to end: the hosted UI against the local
 //! issuer (a scripted browser follows the printed URL), SRP and identity pools against moto.
 
-#[path = "../../cognito-auth/tests/support/moto.rs"]
-mod moto;
+use cognito_auth_testsuite::moto;
 
 use std::process::Stdio;
 use std::time::{SystemTime, UNIX_EPOCH};

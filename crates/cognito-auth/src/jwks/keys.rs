@@ -106,7 +106,7 @@ struct RawJwk<'a> {
 }
 
 fn b64_uint(s: &str) -> Option<Vec<u8>> {
-    let bytes = crate::verify::jose::B64.decode(s).ok()?;
+    let bytes = crate::base64url::B64.decode(s).ok()?;
     let first = bytes.iter().position(|&b| b != 0)?;
     Some(bytes[first..].to_vec())
 }
@@ -222,6 +222,24 @@ impl KeySet {
     /// Keys that were present but not usable, with the reason.
     pub fn skipped(&self) -> &[SkippedKey] {
         &self.skipped
+    }
+
+    /// Adds the keys of `other` that are not here yet. Returns how many were added and
+    /// whether a `kid` of `other` names different material here (then nothing should be
+    /// used).
+    pub(crate) fn merge(&mut self, other: &KeySet) -> (usize, bool) {
+        let mut added = 0;
+        for (kid, k) in &other.keys {
+            match self.keys.get(kid) {
+                Some(existing) if existing.same_material(k) => {}
+                Some(_) => return (added, true),
+                None => {
+                    self.keys.insert(kid.clone(), Arc::clone(k));
+                    added += 1;
+                }
+            }
+        }
+        (added, false)
     }
 
     /// Whether every key of `self` is still present, with the same material, in `newer`.

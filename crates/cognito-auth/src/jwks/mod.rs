@@ -19,8 +19,58 @@ use arc_swap::ArcSwap;
 
 pub use keys::{JwksParseError, KeySet, MAX_RSA_BITS, MIN_RSA_BITS, RsaKey, SkippedKey};
 
-use crate::transport::Http;
-use crate::verify::{Reason, VerifyError};
+use crate::transport::{Http, TransportError};
+
+/// Why a key could not be had. The verifier turns [`JwksError::UnknownKid`] into a 401 and
+/// every other variant into "we could not check" (503), with this error as the source.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwksError {
+    /// The key set has no key with this `kid` (after a refetch, where one was allowed).
+    #[error("no signing key with this kid")]
+    UnknownKid,
+    /// The JWKS could not be fetched.
+    #[error("could not fetch the JWKS from {url}")]
+    Fetch {
+        /// The JWKS URL.
+        url: String,
+        /// The transport failure.
+        #[source]
+        source: TransportError,
+    },
+    /// The JWKS endpoint answered with an error status.
+    #[error("JWKS endpoint {url} answered HTTP {status}")]
+    Status {
+        /// The JWKS URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The document is not a usable JWKS.
+    #[error("the JWKS from {url} is not usable")]
+    Invalid {
+        /// The JWKS URL.
+        url: String,
+        /// What is wrong with it.
+        #[source]
+        source: JwksParseError,
+    },
+    /// The document holds no usable RS256 key.
+    #[error("the JWKS from {url} has no usable RS256 keys")]
+    NoKeys {
+        /// The JWKS URL.
+        url: String,
+    },
+    /// Offline keys only: nothing to fetch.
+    #[error("no JWKS URL configured")]
+    NoUrl,
+    /// Added keys reuse a `kid` of the current set with other key material.
+    #[error("a key reuses a kid of the current set with other material")]
+    Conflict,
+    /// No trusted issuer has this URL.
+    #[error("`{0}` is not a trusted issuer")]
+    UnknownIssuer(String),
+}
 
 /// Timing and size settings of the JWKS cache.
 ///
@@ -88,6 +138,7 @@ impl JwksConfig {
     }
 }
 
+#[derive(Clone)]
 struct KeyState {
     keys: Arc<KeySet>,
     /// When the keys were last fetched successfully (`None`: never, or offline keys).
@@ -97,7 +148,7 @@ struct KeyState {
     /// Number of fetch attempts so far (success or failure).
     attempts: u64,
     /// The error of the latest attempt, if it failed.
-    last_error: Option<VerifyError>,
+    last_error: Option<JwksError>,
     /// Bumped whenever a key disappears or changes, so verified-token caches drop entries
     /// verified with an older key set. Lives in the same snapshot as `keys`, so a reader
     /// never pairs new keys with an old epoch or old keys with a new one.
@@ -107,7 +158,7 @@ struct KeyState {
 /// One JWKS URL (or an offline key set) and its cached keys.
 pub(crate) struct JwksSource {
     url: Option<Box<str>>,
-    http: Http,
+    http: Option<Http>,
     cfg: JwksConfig,
     state: ArcSwap<KeyState>,
     fetch_lock: tokio::sync::Mutex<()>,
@@ -125,7 +176,7 @@ impl std::fmt::Debug for JwksSource {
 }
 
 impl JwksSource {
-    fn new(url: Option<String>, keys: KeySet, http: Http, cfg: JwksConfig) -> Self {
+    fn new(url: Option<String>, keys: KeySet, http: Option<Http>, cfg: JwksConfig) -> Self {
         JwksSource {
             url: url.map(String::into_boxed_str),
             http,
@@ -146,12 +197,35 @@ impl JwksSource {
 
     /// Keys fetched from `url` on demand.
     pub fn remote(url: String, http: Http, cfg: JwksConfig) -> Self {
-        Self::new(Some(url), KeySet::default(), http, cfg)
+        Self::new(Some(url), KeySet::default(), Some(http), cfg)
     }
 
     /// Fixed keys; never fetches.
-    pub fn offline(keys: KeySet, http: Http) -> Self {
-        Self::new(None, keys, http, JwksConfig::default())
+    pub fn offline(keys: KeySet) -> Self {
+        Self::new(None, keys, None, JwksConfig::default())
+    }
+
+    /// Adds `keys` to the current set (a key with a known `kid` and other material is
+    /// refused). They serve until a fetch replaces the set (remote sources) or for good
+    /// (offline sources).
+    pub fn add_keys(&self, keys: &KeySet) -> Result<usize, JwksError> {
+        let mut added = 0;
+        let mut conflict = false;
+        self.state.rcu(|st| {
+            let mut merged = (*st.keys).clone();
+            let (n, c) = merged.merge(keys);
+            added = n;
+            conflict = c;
+            let mut next = KeyState::clone(st);
+            if !c {
+                next.keys = Arc::new(merged);
+            }
+            next
+        });
+        if conflict {
+            return Err(JwksError::Conflict);
+        }
+        Ok(added)
     }
 
     /// The epoch of the current key set.
@@ -172,7 +246,7 @@ impl JwksSource {
 
     /// The key for `kid` and the epoch of the key set it was found in, fetching or
     /// refreshing as described in the module docs.
-    pub async fn key(self: &Arc<Self>, kid: &str) -> Result<(Arc<RsaKey>, u64), VerifyError> {
+    pub async fn key(self: &Arc<Self>, kid: &str) -> Result<(Arc<RsaKey>, u64), JwksError> {
         let now = Instant::now();
         let st = self.state.load();
         if self.usable(&st, now) {
@@ -183,7 +257,7 @@ impl JwksSource {
                 return Ok((k.clone(), st.epoch));
             }
             if self.url.is_none() || !self.take_unknown_kid_slot(now) {
-                return Err(unknown_kid());
+                return Err(JwksError::UnknownKid);
             }
         }
         let seen = st.attempts;
@@ -193,12 +267,12 @@ impl JwksSource {
         st.keys
             .get(kid)
             .map(|k| (k.clone(), st.epoch))
-            .ok_or_else(unknown_kid)
+            .ok_or(JwksError::UnknownKid)
     }
 
     /// Fetches now unless an attempt newer than `seen` already happened (then shares its
     /// outcome). Concurrent callers coalesce into one request.
-    pub async fn refresh(self: &Arc<Self>, seen: u64) -> Result<(), VerifyError> {
+    pub async fn refresh(self: &Arc<Self>, seen: u64) -> Result<(), JwksError> {
         let _guard = self.fetch_lock.lock().await;
         {
             let st = self.state.load();
@@ -213,7 +287,7 @@ impl JwksSource {
     }
 
     /// Fetches unconditionally (still one at a time).
-    pub async fn refresh_now(self: &Arc<Self>) -> Result<(), VerifyError> {
+    pub async fn refresh_now(self: &Arc<Self>) -> Result<(), JwksError> {
         if self.url.is_none() {
             return Ok(());
         }
@@ -253,7 +327,7 @@ impl JwksSource {
         }
     }
 
-    async fn fetch_and_store(&self) -> Result<(), VerifyError> {
+    async fn fetch_and_store(&self) -> Result<(), JwksError> {
         let result = self.fetch().await;
         let now = Instant::now();
         let old = self.state.load_full();
@@ -291,42 +365,35 @@ impl JwksSource {
         outcome
     }
 
-    async fn fetch(&self) -> Result<KeySet, VerifyError> {
-        let Some(url) = self.url.as_deref() else {
-            return Err(VerifyError::unavailable("no JWKS URL configured", None));
+    async fn fetch(&self) -> Result<KeySet, JwksError> {
+        let (Some(url), Some(http)) = (self.url.as_deref(), self.http.as_ref()) else {
+            return Err(JwksError::NoUrl);
         };
-        let req = self
-            .http
+        let req = http
             .get(url)
-            .header(http::header::ACCEPT, "application/json");
-        let resp = match self.http.send_capped(req, self.cfg.max_bytes).await {
-            Ok(r) => r,
-            Err(e) => {
-                return Err(VerifyError::unavailable(
-                    format!("could not fetch JWKS from {url}: {e}"),
-                    Some(e),
-                ));
-            }
-        };
+            .header(::http::header::ACCEPT, "application/json");
+        let resp = http
+            .send_capped(url, req, self.cfg.max_bytes)
+            .await
+            .map_err(|source| JwksError::Fetch {
+                url: url.to_owned(),
+                source,
+            })?;
         if !(200..300).contains(&resp.status) {
-            return Err(VerifyError::unavailable(
-                format!("JWKS endpoint {url} answered HTTP {}", resp.status),
-                None,
-            ));
+            return Err(JwksError::Status {
+                url: url.to_owned(),
+                status: resp.status,
+            });
         }
-        let keys = KeySet::from_json(&resp.body).map_err(|e| {
-            VerifyError::unavailable(format!("JWKS from {url} is not usable: {e}"), None)
+        let keys = KeySet::from_json(&resp.body).map_err(|source| JwksError::Invalid {
+            url: url.to_owned(),
+            source,
         })?;
         if keys.is_empty() {
-            return Err(VerifyError::unavailable(
-                format!("JWKS from {url} has no usable RS256 keys"),
-                None,
-            ));
+            return Err(JwksError::NoKeys {
+                url: url.to_owned(),
+            });
         }
         Ok(keys)
     }
-}
-
-fn unknown_kid() -> VerifyError {
-    VerifyError::new(Reason::UnknownKid, "no signing key with this kid")
 }

@@ -6,7 +6,7 @@ use crate::transport::TransportError;
 ///
 /// Never contains the client secret or a token. Response bodies are included (truncated)
 /// only for non-2xx answers.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum M2mError {
     /// The client is misconfigured (detected before any request).
@@ -15,8 +15,9 @@ pub enum M2mError {
     /// An empty scope list was passed; pass at least one scope or use the default scopes.
     #[error("no scopes requested: pass at least one scope, or use the default scopes")]
     EmptyScopes,
-    /// The request did not complete: connection failure, timeout, or an oversized response.
-    #[error("token request failed: {0}")]
+    /// The request did not complete: connection failure, timeout, or an oversized response
+    /// (the [`TransportError`] is the source).
+    #[error("token request failed")]
     Transport(#[from] TransportError),
     /// The token endpoint answered with a non-2xx status.
     #[error("token endpoint answered HTTP {status}{}", describe(.error, .error_description))]
@@ -85,7 +86,7 @@ impl M2mError {
     /// Never 400/401 (`invalid_client`, `invalid_scope`, ...).
     pub fn is_retryable(&self) -> bool {
         match self {
-            M2mError::Transport(TransportError::TooLarge { .. } | TransportError::Setup(_)) => {
+            M2mError::Transport(TransportError::TooLarge { .. } | TransportError::Setup { .. }) => {
                 false
             }
             M2mError::Transport(_) => true,

@@ -5,9 +5,9 @@
 //! - [`TokenSource`] caches and shares them: lock-free reads, refresh ahead of expiry in the
 //!   background, one request however many tasks ask at once. AWS bills every M2M token
 //!   request, so this is money.
-//! - With feature `tower`: [`BearerLayer`] for tower HTTP clients; with feature
-//!   `reqwest-middleware`: [`BearerMiddleware`]. Both add `Authorization: Bearer …` and, on a
-//!   401, drop the token and retry once with a fresh one when the body can be replayed.
+//! - [`crate::bearer`]: `BearerLayer` (feature `tower`) and `BearerMiddleware` (feature
+//!   `reqwest-middleware`) add `Authorization: Bearer …` and, on a 401, drop the refused
+//!   token and retry once, within a budget, when the body can be replayed.
 //!
 //! ```no_run
 //! use cognito_auth::m2m::{M2mClient, TokenSource};
@@ -20,16 +20,19 @@
 
 mod client;
 mod error;
-#[cfg(feature = "reqwest-middleware")]
-mod reqwest_mw;
+mod retry;
 mod source;
-#[cfg(feature = "tower")]
-mod tower;
+mod token;
 
-pub use client::{ClientAuth, M2mClient, M2mClientBuilder, M2mToken, RetryPolicy, Scopes};
+pub use client::{ClientAuth, M2mClient, M2mClientBuilder};
 pub use error::M2mError;
-#[cfg(feature = "reqwest-middleware")]
-pub use reqwest_mw::BearerMiddleware;
+pub use retry::RetryPolicy;
 pub use source::{RefreshPolicy, TokenSource};
+pub use token::{M2mToken, Scopes};
+
+/// The bearer middleware, also at [`crate::bearer`].
+#[cfg(feature = "reqwest-middleware")]
+pub use crate::bearer::BearerMiddleware;
+/// The bearer layer, also at [`crate::bearer`].
 #[cfg(feature = "tower")]
-pub use tower::{BearerError, BearerLayer, BearerService, ReplayBody};
+pub use crate::bearer::{BearerError, BearerLayer, BearerService, ReplayBody};

@@ -143,6 +143,7 @@ pub(crate) fn parse_list(s: &str) -> Vec<String> {
 pub(crate) fn classify(
     name: &str,
     parameters: &BTreeMap<String, String>,
+    _available: &[String],
 ) -> Result<ChallengeKind, UserError> {
     let mfa_list = |key: &str| -> Vec<MfaType> {
         parameters
@@ -215,7 +216,7 @@ mod tests {
     fn unknown_challenges_keep_their_parameters() {
         let mut p = BTreeMap::new();
         p.insert("X".to_owned(), "y".to_owned());
-        match classify("CUSTOM_CHALLENGE", &p).unwrap_err() {
+        match classify("CUSTOM_CHALLENGE", &p, &[]).unwrap_err() {
             UserError::UnknownChallenge { name, parameters } => {
                 assert_eq!(name, "CUSTOM_CHALLENGE");
                 assert_eq!(parameters["X"], "y");

@@ -1,103 +1,26 @@
 use std::collections::BTreeMap;
 
 use crate::aws_json::CallError;
+use crate::service::{CognitoErrorKind, ServiceError};
 use crate::srp::SrpError;
 use crate::transport::TransportError;
 use crate::verify::VerifyError;
 
-/// The Cognito error types user flows meet, from the `__type` of an error answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CognitoErrorKind {
-    /// `NotAuthorizedException`: wrong password, revoked or expired token, disabled user…
-    NotAuthorized,
-    /// `UserNotFoundException`.
-    UserNotFound,
-    /// `UserNotConfirmedException`: confirm the sign-up first.
-    UserNotConfirmed,
-    /// `PasswordResetRequiredException`: use forgot-password.
-    PasswordResetRequired,
-    /// `CodeMismatchException`.
-    CodeMismatch,
-    /// `ExpiredCodeException`.
-    ExpiredCode,
-    /// `InvalidPasswordException`: the password policy refused it.
-    InvalidPassword,
-    /// `UsernameExistsException`.
-    UsernameExists,
-    /// `AliasExistsException`.
-    AliasExists,
-    /// `LimitExceededException`.
-    LimitExceeded,
-    /// `TooManyRequestsException`: throttled.
-    TooManyRequests,
-    /// `TooManyFailedAttemptsException`.
-    TooManyFailedAttempts,
-    /// `InvalidParameterException`.
-    InvalidParameter,
-    /// `ResourceNotFoundException`: unknown pool or client.
-    ResourceNotFound,
-    /// `CodeDeliveryFailureException`.
-    CodeDeliveryFailure,
-    /// `EnableSoftwareTokenMFAException`.
-    EnableSoftwareTokenMfa,
-    /// `SoftwareTokenMFANotFoundException`.
-    SoftwareTokenMfaNotFound,
-    /// `InternalErrorException` or an unparsable 5xx answer.
-    Internal,
-    /// Any other type, by name.
-    Other(String),
-}
-
-impl CognitoErrorKind {
-    pub(crate) fn from_type(t: &str) -> Self {
-        use CognitoErrorKind::*;
-        match t {
-            "NotAuthorizedException" => NotAuthorized,
-            "UserNotFoundException" => UserNotFound,
-            "UserNotConfirmedException" => UserNotConfirmed,
-            "PasswordResetRequiredException" => PasswordResetRequired,
-            "CodeMismatchException" => CodeMismatch,
-            "ExpiredCodeException" => ExpiredCode,
-            "InvalidPasswordException" => InvalidPassword,
-            "UsernameExistsException" => UsernameExists,
-            "AliasExistsException" => AliasExists,
-            "LimitExceededException" => LimitExceeded,
-            "TooManyRequestsException" => TooManyRequests,
-            "TooManyFailedAttemptsException" => TooManyFailedAttempts,
-            "InvalidParameterException" => InvalidParameter,
-            "ResourceNotFoundException" => ResourceNotFound,
-            "CodeDeliveryFailureException" => CodeDeliveryFailure,
-            "EnableSoftwareTokenMFAException" => EnableSoftwareTokenMfa,
-            "SoftwareTokenMFANotFoundException" => SoftwareTokenMfaNotFound,
-            "InternalErrorException" => Internal,
-            other => Other(other.to_owned()),
-        }
-    }
-}
-
-/// Why a user-pool operation failed.
+/// Why a user-pool operation failed. Causes are kept: [`std::error::Error::source`] leads
+/// to the service error, the transport failure or the verification error underneath.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum UserError {
     /// Cognito answered with an error.
-    #[error("Cognito refused {operation}: {kind:?} ({message})")]
-    Cognito {
-        /// The operation, e.g. `InitiateAuth`.
-        operation: &'static str,
-        /// The error type.
-        kind: CognitoErrorKind,
-        /// Cognito's message (never contains passwords or tokens we sent).
-        message: String,
-        /// HTTP status.
-        status: u16,
-    },
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     /// The request did not complete.
-    #[error("{operation} failed: {source}")]
+    #[error("{operation} failed")]
     Transport {
         /// The operation.
         operation: &'static str,
         /// Why.
+        #[source]
         source: TransportError,
     },
     /// Cognito answered, but not as the protocol says.
@@ -125,49 +48,31 @@ pub enum UserError {
         message: String,
     },
     /// SRP computation failed (a broken or malicious server value).
-    #[error("SRP failed: {0}")]
+    #[error("SRP failed")]
     Srp(#[from] SrpError),
     /// The issued tokens did not pass verification.
-    #[error("issued tokens failed verification: {0}")]
+    #[error("issued tokens failed verification")]
     TokenVerification(#[from] VerifyError),
-    /// The client is misconfigured.
+    /// The client is misconfigured (detected before any request).
     #[error("invalid configuration: {0}")]
     Config(String),
-    /// An admin operation (AWS SDK) failed.
-    #[error("admin operation {operation} failed: {message}")]
-    Admin {
-        /// The operation.
-        operation: &'static str,
-        /// The SDK's error, rendered.
-        message: String,
-        /// The Cognito error type, when the SDK reported one.
-        kind: Option<CognitoErrorKind>,
-    },
+    /// The session holds no refresh token (it was not issued, or not stored).
+    #[error("the session holds no refresh token")]
+    NoRefreshToken,
+    /// The session holds no new device to confirm (device tracking is off, or it was
+    /// confirmed already).
+    #[error("the session holds no new device to confirm")]
+    NoNewDevice,
+    /// Cognito asked for `DEVICE_SRP_AUTH` but the sign-in was started without device
+    /// credentials.
+    #[error("Cognito asked for DEVICE_SRP_AUTH but no device credentials were given")]
+    DeviceCredentialsRequired,
 }
 
 impl UserError {
     pub(crate) fn from_call(operation: &'static str, e: CallError) -> Self {
         match e {
-            CallError::Service {
-                status,
-                type_name,
-                message,
-            } => UserError::Cognito {
-                operation,
-                kind: CognitoErrorKind::from_type(&type_name),
-                message,
-                status,
-            },
-            CallError::Unparsable { status } => UserError::Cognito {
-                operation,
-                kind: if status >= 500 {
-                    CognitoErrorKind::Internal
-                } else {
-                    CognitoErrorKind::Other(format!("HTTP {status}"))
-                },
-                message: format!("HTTP {status} with a body that is not JSON"),
-                status,
-            },
+            CallError::Service(s) => UserError::Service(s),
             CallError::Transport(source) => UserError::Transport { operation, source },
             CallError::Shape(message) => UserError::InvalidResponse { operation, message },
         }
@@ -180,11 +85,18 @@ impl UserError {
         }
     }
 
-    /// The Cognito error kind, if Cognito (or the SDK) reported one.
+    /// The Cognito error kind, if Cognito reported one.
     pub fn kind(&self) -> Option<&CognitoErrorKind> {
         match self {
-            UserError::Cognito { kind, .. } => Some(kind),
-            UserError::Admin { kind, .. } => kind.as_ref(),
+            UserError::Service(s) => Some(&s.kind),
+            _ => None,
+        }
+    }
+
+    /// The service error, if Cognito answered with one.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            UserError::Service(s) => Some(s),
             _ => None,
         }
     }
@@ -192,5 +104,11 @@ impl UserError {
     /// Wrong credentials, revoked or expired tokens (`NotAuthorizedException`).
     pub fn is_not_authorized(&self) -> bool {
         self.kind() == Some(&CognitoErrorKind::NotAuthorized)
+    }
+
+    /// The service could not be reached (network, timeout): retrying later may help,
+    /// signing in again does not.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, UserError::Transport { .. })
     }
 }

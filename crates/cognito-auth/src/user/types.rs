@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
@@ -24,10 +24,13 @@ pub struct Session {
     pub refresh_token: Option<RefreshToken>,
     /// `Bearer`.
     pub token_type: String,
-    /// Seconds the access and ID tokens were issued for.
-    pub expires_in: u64,
-    /// When they expire, seconds since the Unix epoch (counted from when the request was sent).
-    pub expires_at: u64,
+    /// How long the access and ID tokens were issued for (whole seconds when serialised).
+    #[serde(with = "crate::expiry::seconds")]
+    pub expires_in: Duration,
+    /// When they expire (counted from when the answer arrived; seconds since the Unix epoch
+    /// when serialised).
+    #[serde(with = "crate::expiry::unix_seconds")]
+    pub expires_at: SystemTime,
     /// A new device Cognito asks the app to confirm (device tracking on).
     pub new_device: Option<NewDeviceMetadata>,
     /// The remembered device this session signed in with.
@@ -43,7 +46,7 @@ impl fmt::Debug for Session {
             .field("access_token", &self.access_token)
             .field("id_token", &self.id_token)
             .field("refresh_token", &self.refresh_token)
-            .field("expires_at", &self.expires_at)
+            .field("expires_at", &crate::timefmt::rfc3339(self.expires_at))
             .field("new_device", &self.new_device)
             .finish()
     }
@@ -56,7 +59,7 @@ impl Session {
     /// use cognito_auth::secret::{AccessToken, RefreshToken};
     /// use cognito_auth::user::Session;
     ///
-    /// let s = Session::from_tokens("alice", AccessToken::new("eyJ..."), None, Some(RefreshToken::new("rt")), 0);
+    /// let s = Session::from_tokens("alice", AccessToken::new("eyJ..."), None, Some(RefreshToken::new("rt")), std::time::UNIX_EPOCH);
     /// assert!(s.expires_within(std::time::Duration::ZERO));
     /// ```
     pub fn from_tokens(
@@ -64,19 +67,17 @@ impl Session {
         access_token: AccessToken,
         id_token: Option<IdToken>,
         refresh_token: Option<RefreshToken>,
-        expires_at: u64,
+        expires_at: SystemTime,
     ) -> Session {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
         Session {
             username: username.into(),
             access_token,
             id_token,
             refresh_token,
             token_type: "Bearer".into(),
-            expires_in: expires_at.saturating_sub(now),
+            expires_in: expires_at
+                .duration_since(SystemTime::now())
+                .unwrap_or_default(),
             expires_at,
             new_device: None,
             device_key: None,
@@ -86,11 +87,7 @@ impl Session {
 
     /// Whether the tokens expire within `margin` (or already have).
     pub fn expires_within(&self, margin: Duration) -> bool {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        now.saturating_add(margin.as_secs()) >= self.expires_at
+        crate::expiry::within(self.expires_at, margin)
     }
     /// The verified access token, when the client verifies tokens.
     pub fn verified_access_token(&self) -> Option<&VerifiedToken> {

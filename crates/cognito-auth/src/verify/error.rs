@@ -1,7 +1,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::transport::TransportError;
+use crate::transport::{Cause, TransportError};
 
 /// The three outcomes a resource server must tell apart.
 ///
@@ -183,7 +183,7 @@ struct Inner {
     reason: Reason,
     message: Cow<'static, str>,
     scopes: Option<ScopeFailure>,
-    transport: Option<TransportError>,
+    source: Option<Cause>,
 }
 
 impl VerifyError {
@@ -194,7 +194,7 @@ impl VerifyError {
             reason,
             message: message.into(),
             scopes: None,
-            transport: None,
+            source: None,
         }))
     }
 
@@ -225,10 +225,10 @@ impl VerifyError {
 
     pub(crate) fn unavailable(
         message: impl Into<Cow<'static, str>>,
-        source: Option<TransportError>,
+        source: Option<Cause>,
     ) -> Self {
         let mut e = VerifyError::new(Reason::JwksUnavailable, message);
-        e.0.transport = source;
+        e.0.source = source;
         e
     }
 
@@ -280,8 +280,8 @@ impl fmt::Debug for VerifyError {
         if let Some(s) = &self.0.scopes {
             d.field("scopes", s);
         }
-        if let Some(t) = &self.0.transport {
-            d.field("transport", t);
+        if let Some(t) = &self.0.source {
+            d.field("source", t);
         }
         d.finish()
     }
@@ -296,14 +296,14 @@ impl fmt::Display for VerifyError {
 impl std::error::Error for VerifyError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.0
-            .transport
-            .as_ref()
-            .map(|t| t as &(dyn std::error::Error + 'static))
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 
 /// Invalid verifier configuration, reported by the builder's `build()` or `from_env()`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No user pool or issuer was configured.

@@ -5,21 +5,11 @@ use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine;
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::{Reason, VerifyError};
+pub(crate) use crate::base64url::B64;
 use crate::strict_json::{self, JStr, KeyTracker};
-
-/// Unpadded, canonical base64url (RFC 7515 §2).
-pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-        .with_decode_allow_trailing_bits(false),
-);
 
 /// A token split and decoded, signature not yet checked.
 pub(crate) struct Jws<'t> {

@@ -143,6 +143,8 @@ pub struct VerifiedToken(pub(crate) Arc<TokenData>);
 pub(crate) struct TokenData {
     pub raw: Arc<str>,
     pub issuer: Arc<str>,
+    /// The index of the pool the issuer belongs to (for the pool's client rule).
+    pub pool: usize,
     pub token_use: TokenUse,
     pub sub: Box<str>,
     pub client_id: Box<str>,
@@ -213,6 +215,30 @@ impl VerifiedToken {
     /// Whether the token satisfies `required` under `matching`.
     pub fn has_scopes<S: AsRef<str>>(&self, required: &[S], matching: ScopeMatch) -> bool {
         self.0.scopes.satisfies(required, matching)
+    }
+    /// When the token expires (`exp`).
+    pub fn expires_at(&self) -> std::time::SystemTime {
+        crate::expiry::from_unix_secs(u64::try_from(self.0.exp).unwrap_or(0))
+    }
+    /// The payload deserialised into your own type: `custom:tenant` and friends in one line.
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// # let issuer = cognito_auth_testkit::LocalIssuer::start().await;
+    /// # let verifier = cognito_auth::verify::Verifier::builder().issuer(issuer.issuer())
+    /// #     .token_use(cognito_auth::verify::TokenUse::Access).any_client().build().unwrap();
+    /// # let token = issuer.access_token().client_id("svc").claim("custom:tenant", "acme").sign();
+    /// #[derive(serde::Deserialize)]
+    /// struct Claims {
+    ///     #[serde(rename = "custom:tenant")]
+    ///     tenant: String,
+    /// }
+    /// let t = verifier.verify(&token).await.unwrap();
+    /// assert_eq!(t.claims_as::<Claims>().unwrap().tenant, "acme");
+    /// # }
+    /// ```
+    pub fn claims_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.0.payload)
     }
     /// Every claim of the payload (parsed on first use, then kept).
     pub fn claims(&self) -> &Map<String, Value> {

@@ -13,6 +13,7 @@
 //!
 //! Enabled by the `web` feature.
 
+mod authenticator;
 mod config;
 mod error;
 mod guard;
@@ -20,9 +21,8 @@ mod header;
 mod principal;
 mod user;
 
-pub use config::{
-    ActivityConfig, AuthConfig, AuthMode, Authenticator, ConfiguredMapper, UserMappingConfig,
-};
+pub use authenticator::{ActivitySink, Authenticator};
+pub use config::{ActivityConfig, AuthConfig, AuthMode, UserMappingConfig};
 pub use error::{
     AuthError, CustomResponder, ErrorFormat, ErrorResponse, ResponseOptions, messages,
 };
@@ -30,5 +30,6 @@ pub use guard::{Guard, GuardDefaults, ScopeRequirement, UnlistedMethod};
 pub use header::{Credentials, parse_credentials};
 pub use principal::ServicePrincipal;
 pub use user::{
-    ByClaim, ByClientId, FromFn, Lookup, LookupError, ProxyUser, ProxyUsers, UserMapper, map_user,
+    ByClaim, ByClientId, ConfiguredMapper, FromFn, Lookup, LookupError, ProxyUser, ProxyUsers,
+    UserMapper, map_user,
 };

@@ -237,3 +237,53 @@ impl<M: UserMapper + ?Sized> UserMapper for Arc<M> {
         (**self).lookup(p)
     }
 }
+
+/// A user mapper chosen by [`super::UserMappingConfig`]: the code supplies the lookup; `proxy` maps
+/// to `U::from(ProxyUser)`; `none` finds nobody.
+pub struct ConfiguredMapper<F>(Strategy<F>);
+
+enum Strategy<F> {
+    None,
+    Proxy,
+    ClientId(ByClientId<F>),
+    Claim(ByClaim<F>),
+}
+
+impl<F> ConfiguredMapper<F> {
+    /// The strategy `setting` over `lookup(value)` (value: client id or claim).
+    pub fn new(setting: super::UserMappingConfig, lookup: F) -> Self {
+        ConfiguredMapper(match setting {
+            super::UserMappingConfig::None => Strategy::None,
+            super::UserMappingConfig::Proxy => Strategy::Proxy,
+            super::UserMappingConfig::ClientId => Strategy::ClientId(ByClientId::new(lookup)),
+            super::UserMappingConfig::Claim { claim } => {
+                Strategy::Claim(ByClaim::new(claim, lookup))
+            }
+        })
+    }
+}
+
+impl<F, Fut, U> UserMapper for ConfiguredMapper<F>
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Vec<U>, LookupError>> + Send + 'static,
+    U: From<ProxyUser> + Clone + Send + Sync + 'static,
+{
+    type User = U;
+    fn lookup<'a>(
+        &'a self,
+        p: &'a ServicePrincipal,
+    ) -> futures_util::future::BoxFuture<'a, Result<Lookup<U>, LookupError>> {
+        match &self.0 {
+            Strategy::None => Box::pin(async { Ok(Lookup::NotFound) }),
+            Strategy::Proxy => Box::pin(async move {
+                Ok(match ProxyUsers.lookup(p).await? {
+                    Lookup::Found(u) => Lookup::Found(U::from(u)),
+                    _ => Lookup::NotFound,
+                })
+            }),
+            Strategy::ClientId(s) => s.lookup(p),
+            Strategy::Claim(s) => s.lookup(p),
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The token source: single flight, refresh ahead, scope sets, Retry-After.
+
+use super::*;
+
+#[tokio::test]
+async fn ten_thousand_concurrent_cold_calls_make_one_request() {
+    let issuer = issuer().await;
+    issuer.push_token_faults([Fault::delay(Duration::from_millis(300))]);
+    let source = TokenSource::new(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+    );
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..10_000 {
+        let s = source.clone();
+        set.spawn(async move { s.token().await.map(|t| t.secret().to_owned()) });
+    }
+    let mut distinct = HashSet::new();
+    while let Some(r) = set.join_next().await {
+        distinct.insert(r.unwrap().unwrap());
+    }
+    assert_eq!(issuer.token_requests(), 1);
+    assert_eq!(distinct.len(), 1);
+    // And later calls are served from the cache.
+    for _ in 0..100 {
+        source.token().await.unwrap();
+    }
+    assert_eq!(issuer.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn refresh_ahead_runs_in_the_background() {
+    let issuer = issuer().await;
+    issuer.set_token_lifetime(6);
+    let source = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default().refresh_at(0.5),
+    );
+    let first = source.token().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    // Past 50 % of the lifetime: the old token comes back at once, a refresh starts.
+    issuer.push_token_faults([Fault::delay(Duration::from_millis(800))]);
+    let started = Instant::now();
+    let again = source.token().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "caller did not wait"
+    );
+    assert_eq!(again.secret(), first.secret());
+    for _ in 0..100 {
+        if source.token().await.unwrap().secret() != first.secret() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_ne!(
+        source.token().await.unwrap().secret(),
+        first.secret(),
+        "refreshed token in use"
+    );
+    assert_eq!(issuer.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn failed_refresh_keeps_the_old_token_until_it_expires() {
+    let issuer = issuer().await;
+    issuer.set_token_lifetime(4);
+    let source = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default()
+            .refresh_at(0.25)
+            .expiry_margin(Duration::from_millis(400))
+            .failed_refresh_backoff(Duration::from_millis(200)),
+    );
+    let first = source.token().await.unwrap();
+    issuer.push_token_faults(std::iter::repeat_n(Fault::status(500), 1000));
+    // Between 25 % and expiry the refreshes fail; the old token keeps being served.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let deadline = first.expires_at() - Duration::from_millis(700);
+    let mut served = 0;
+    while Instant::now() < deadline {
+        assert_eq!(source.token().await.unwrap().secret(), first.secret());
+        served += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(served > 5);
+    assert!(
+        issuer.token_requests() >= 3,
+        "refresh was attempted, with backoff"
+    );
+    assert!(
+        issuer.token_requests() < 30,
+        "refresh attempts are spaced out"
+    );
+    // Expired (within the margin): never returned; the caller gets the failure instead.
+    tokio::time::sleep(first.expires_at().saturating_duration_since(Instant::now())).await;
+    let e = source.token().await.unwrap_err();
+    assert_eq!(e.status(), Some(500));
+    issuer.clear_faults();
+    let fresh = source.token().await.unwrap();
+    assert_ne!(fresh.secret(), first.secret());
+    assert!(!fresh.is_expired());
+}
+
+#[tokio::test]
+async fn expired_token_is_never_returned() {
+    let issuer = issuer().await;
+    issuer.set_token_lifetime(2);
+    let source = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default().refresh_at(1.0),
+    );
+    let first = source.token().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(first.is_expired());
+    let second = source.token().await.unwrap();
+    assert!(!second.is_expired());
+    assert_ne!(first.secret(), second.secret());
+}
+
+#[tokio::test]
+async fn scope_sets_are_cached_separately_and_invalidate_works() {
+    let issuer = issuer().await;
+    let source = TokenSource::new(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+    );
+    let a = source.token_for("orders/write").await.unwrap();
+    let b = source.token_for(["stock/read"]).await.unwrap();
+    let d = source.token().await.unwrap();
+    assert_eq!(issuer.token_requests(), 3);
+    assert_eq!(
+        source
+            .token_for(vec!["orders/write"])
+            .await
+            .unwrap()
+            .secret(),
+        a.secret()
+    );
+    assert_eq!(
+        source.token_for("stock/read").await.unwrap().secret(),
+        b.secret()
+    );
+    assert_eq!(
+        source.token_for("orders/read").await.unwrap().secret(),
+        d.secret(),
+        "default scopes share the default entry"
+    );
+    assert_eq!(issuer.token_requests(), 3);
+    assert!(source.token_for("").await.is_err());
+
+    source.invalidate_token(&a);
+    assert_ne!(
+        source.token_for("orders/write").await.unwrap().secret(),
+        a.secret()
+    );
+    assert_eq!(
+        source.token().await.unwrap().secret(),
+        d.secret(),
+        "other entries kept"
+    );
+    source.invalidate();
+    assert_ne!(source.token().await.unwrap().secret(), d.secret());
+    assert_eq!(issuer.token_requests(), 5);
+
+    let h = source.headers().await.unwrap();
+    let v = h.get("authorization").unwrap();
+    assert!(v.to_str().unwrap().starts_with("Bearer ey"));
+    assert!(v.is_sensitive());
+}
+
+#[tokio::test]
+async fn retry_after_is_remembered_between_calls() {
+    let issuer = issuer().await;
+    let source = TokenSource::new(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+    );
+    issuer.push_token_faults([Fault::too_many_requests(60)]);
+    let err = source.token().await.unwrap_err();
+    assert_eq!(err.status(), Some(429));
+    for _ in 0..20 {
+        match source.token().await.unwrap_err() {
+            M2mError::Throttled { retry_after } => {
+                assert!(retry_after <= Duration::from_secs(60));
+                assert!(retry_after > Duration::from_secs(50));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        issuer.token_requests(),
+        1,
+        "nothing sent before Retry-After"
+    );
+
+    // The pause is capped.
+    issuer.reset_counters();
+    let capped = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default().max_retry_after(Duration::from_millis(100)),
+    );
+    issuer.push_token_faults([Fault::too_many_requests(3600)]);
+    assert_eq!(capped.token().await.unwrap_err().status(), Some(429));
+    assert!(matches!(
+        capped.token().await.unwrap_err(),
+        M2mError::Throttled { .. }
+    ));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    capped.token().await.unwrap();
+    assert_eq!(issuer.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_holds_back_the_background_refresh_too() {
+    let issuer = issuer().await;
+    issuer.set_token_lifetime(4);
+    let source = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default()
+            .refresh_at(0.25)
+            .failed_refresh_backoff(Duration::ZERO)
+            .expiry_margin(Duration::ZERO),
+    );
+    let t = source.token().await.unwrap();
+    assert_eq!(issuer.token_requests(), 1);
+    issuer.push_token_faults([Fault::too_many_requests(60)]);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Refresh due: one background attempt meets the 429...
+    let same = source.token().await.unwrap();
+    assert!(same.access_token().ct_eq(t.secret()));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // ...after which callers keep the valid token and nothing more is sent.
+    for _ in 0..20 {
+        let same = source.token().await.unwrap();
+        assert!(same.access_token().ct_eq(t.secret()));
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(issuer.token_requests(), 2);
+}

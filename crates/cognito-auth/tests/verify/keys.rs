@@ -1,0 +1,302 @@
+//! Keys: separate JWKS URLs, offline keys, rotation, refetch limits, outages, the cache.
+
+use super::*;
+
+#[tokio::test]
+async fn jwks_url_separate_from_issuer() {
+    // Like moto: tokens carry the AWS issuer, keys are served on loopback.
+    let issuer = LocalIssuer::builder()
+        .issuer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_local")
+        .pool_id("us-east-1_local")
+        .start()
+        .await;
+    let v = Verifier::builder()
+        .pool(PoolConfig::user_pool("us-east-1_local").jwks_url(format!(
+            "{}/us-east-1_local/.well-known/jwks.json",
+            issuer.base_url()
+        )))
+        .token_use(TokenUse::Access)
+        .any_client()
+        .build()
+        .unwrap();
+    let t = v.verify(&issuer.access_token().sign()).await.unwrap();
+    assert_eq!(
+        t.issuer(),
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_local"
+    );
+    assert_eq!(issuer.jwks_requests(), 1);
+}
+
+#[tokio::test]
+async fn offline_keys_never_fetch() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer)
+        .jwks_json(issuer.jwks_json())
+        .build()
+        .unwrap();
+    assert!(v.verify(&issuer.access_token().sign()).await.is_ok());
+    assert_eq!(
+        reason_of(v.verify(&issuer.access_token().kid("nope").sign()).await).1,
+        Reason::UnknownKid
+    );
+    assert_eq!(issuer.jwks_requests(), 0);
+    assert!(
+        Verifier::builder()
+            .issuer(issuer.issuer())
+            .jwks_json("{not json")
+            .token_use(TokenUse::Id)
+            .any_client()
+            .build()
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn key_rotation_is_picked_up_on_first_refetch() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer).build().unwrap();
+    let old = issuer.access_token().sign();
+    assert!(v.verify(&old).await.is_ok());
+    assert_eq!(issuer.jwks_requests(), 1);
+
+    issuer.rotate_key();
+    let new = issuer.access_token().sign();
+    assert!(
+        v.verify(&new).await.is_ok(),
+        "new kid fetched on first miss"
+    );
+    assert_eq!(issuer.jwks_requests(), 2);
+    assert!(v.verify(&old).await.is_ok(), "old key still published");
+
+    // The old key is retired; once the verifier sees the new JWKS, cached tokens signed by the
+    // old key are verified again (and fail).
+    issuer.retire_old_keys();
+    v.hydrate().await.unwrap();
+    assert_eq!(reason_of(v.verify(&old).await).1, Reason::UnknownKid);
+    assert!(v.verify(&new).await.is_ok());
+}
+
+#[tokio::test]
+async fn unknown_kid_refetch_is_rate_limited() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer)
+        .jwks_config(JwksConfig::default().unknown_kid_cooldown(Duration::from_millis(400)))
+        .build()
+        .unwrap();
+    v.verify(&issuer.access_token().sign()).await.unwrap();
+    assert_eq!(issuer.jwks_requests(), 1);
+    for i in 0..50 {
+        let t = issuer.access_token().kid(&format!("random-{i}")).sign();
+        assert_eq!(reason_of(v.verify(&t).await).1, Reason::UnknownKid);
+    }
+    assert_eq!(
+        issuer.jwks_requests(),
+        2,
+        "one refetch for fifty random kids"
+    );
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let t = issuer.access_token().kid("random-after").sign();
+    assert_eq!(reason_of(v.verify(&t).await).1, Reason::UnknownKid);
+    assert_eq!(
+        issuer.jwks_requests(),
+        3,
+        "another refetch once the cooldown passed"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_first_use_fetches_once() {
+    let issuer = LocalIssuer::start().await;
+    issuer.set_jwks_fault(Fault::delay(Duration::from_millis(200)));
+    let v = builder(&issuer).build().unwrap();
+    let tokens: Vec<String> = (0..64)
+        .map(|i| issuer.access_token().claim("n", i).sign())
+        .collect();
+    let mut tasks = Vec::new();
+    for t in tokens {
+        let v = v.clone();
+        tasks.push(tokio::spawn(async move { v.verify(&t).await.map(|_| ()) }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(issuer.jwks_requests(), 1);
+}
+
+#[tokio::test]
+async fn background_refresh_keeps_serving() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer)
+        .jwks_config(JwksConfig::default().refresh_interval(Duration::from_millis(200)))
+        .build()
+        .unwrap();
+    v.verify(&issuer.access_token().sign()).await.unwrap();
+    assert_eq!(issuer.jwks_requests(), 1);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    // Due for refresh: this call is served from the current keys while a refresh runs.
+    issuer.set_jwks_fault(Fault::delay(Duration::from_millis(300)));
+    let started = std::time::Instant::now();
+    v.verify(&issuer.access_token().sign()).await.unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_millis(300),
+        "the caller did not wait for the refresh ({waited:?})"
+    );
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(issuer.jwks_requests(), 2);
+}
+
+#[tokio::test]
+async fn stale_if_error_is_bounded() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer)
+        .jwks_config(
+            JwksConfig::default()
+                .refresh_interval(Duration::from_millis(150))
+                .retry_interval(Duration::from_millis(50))
+                .stale_if_error(Duration::from_millis(1500)),
+        )
+        .build()
+        .unwrap();
+    v.verify(&issuer.access_token().sign()).await.unwrap();
+    issuer.set_jwks_fault(Fault::status(500));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Refreshes fail; the last good keys keep serving.
+    for _ in 0..3 {
+        v.verify(&issuer.access_token().sign()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(issuer.jwks_requests() >= 2, "refresh attempted");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let e = v.verify(&issuer.access_token().sign()).await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.reason()),
+        (ErrorKind::Unavailable, Reason::JwksUnavailable)
+    );
+    assert_eq!(e.kind().http_status(), 503);
+    // Recovery.
+    issuer.clear_faults();
+    assert!(v.verify(&issuer.access_token().sign()).await.is_ok());
+}
+
+#[tokio::test]
+async fn jwks_down_slow_or_oversized_is_unavailable() {
+    let issuer = LocalIssuer::start().await;
+    let http = HttpConfig::default().timeout(Duration::from_millis(300));
+    let fresh = || builder(&issuer).http_config(http.clone()).build().unwrap();
+
+    issuer.set_jwks_fault(Fault::status(500));
+    let e = fresh()
+        .verify(&issuer.access_token().sign())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.reason()),
+        (ErrorKind::Unavailable, Reason::JwksUnavailable)
+    );
+    assert!(e.message().contains("500"), "{}", e.message());
+
+    issuer.set_jwks_fault(Fault::delay(Duration::from_secs(3)));
+    let started = std::time::Instant::now();
+    let e = fresh()
+        .verify(&issuer.access_token().sign())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    for chunked in [false, true] {
+        issuer.set_jwks_fault(Fault::oversized(10 * 1024 * 1024, chunked));
+        let v = builder(&issuer)
+            .jwks_config(JwksConfig::default().max_bytes(64 * 1024))
+            .build()
+            .unwrap();
+        let e = v.verify(&issuer.access_token().sign()).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unavailable, "chunked={chunked}");
+        assert!(e.message().contains("larger than"), "{}", e.message());
+    }
+
+    issuer.set_jwks_fault(Fault::body_200("{\"keys\": 42}"));
+    assert_eq!(
+        fresh()
+            .verify(&issuer.access_token().sign())
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Unavailable
+    );
+    issuer.set_jwks_fault(Fault::body_200("{\"keys\": []}"));
+    assert_eq!(
+        fresh()
+            .verify(&issuer.access_token().sign())
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Unavailable
+    );
+
+    let dead = Verifier::builder()
+        .issuer("http://127.0.0.1:9")
+        .token_use(TokenUse::Access)
+        .any_client()
+        .build()
+        .unwrap();
+    let e = dead
+        .verify(&issuer.access_token().issuer("http://127.0.0.1:9").sign())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert!(dead.hydrate().await.is_err());
+}
+
+#[tokio::test]
+async fn token_cache_respects_exp_and_reruns_policy() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer)
+        .leeway(Duration::ZERO)
+        .required_scopes(["a"])
+        .build()
+        .unwrap();
+    let n = now();
+    let short = issuer
+        .access_token()
+        .scopes(["a"])
+        .claim("exp", n + 2)
+        .sign();
+    assert!(v.verify(&short).await.is_ok());
+    assert!(v.verify(&short).await.is_ok(), "served from the cache");
+    // Policy runs on cached tokens too.
+    let strict = cognito_auth::verify::Policy::new().required_scopes(["b"]);
+    assert_eq!(
+        reason_of(v.verify_with(&short, &strict).await).1,
+        Reason::InsufficientScope
+    );
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert_eq!(
+        reason_of(v.verify(&short).await),
+        (ErrorKind::NotAuthenticated, Reason::Expired)
+    );
+    assert_eq!(reason_of(v.verify(&short).await).1, Reason::Expired);
+}
+
+#[tokio::test]
+async fn errors_never_echo_the_token() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer).required_scopes(["zzz"]).build().unwrap();
+    let tokens = [
+        issuer.access_token().sign(),
+        issuer.access_token().expired().sign(),
+        issuer
+            .access_token()
+            .signing(Signing::Rs256(issuer.other_key()))
+            .sign(),
+        issuer.access_token().issuer("https://evil").sign(),
+    ];
+    for t in tokens {
+        let e = v.verify(&t).await.unwrap_err();
+        for part in t.split('.') {
+            assert!(!e.to_string().contains(part));
+            assert!(!format!("{e:?}").contains(part));
+        }
+    }
+}
