@@ -20,6 +20,9 @@
 //!
 //! ## Cargo features
 #![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -61,6 +64,7 @@ pub enum ActivityError {
 
 /// Tracker settings.
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ActivityOptions {
     flush_interval: Duration,
     max_pending_clients: usize,
@@ -91,6 +95,7 @@ impl ActivityOptions {
 
 /// One client's activity.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClientActivity {
     /// The app client id.
     pub client_id: String,

@@ -82,7 +82,7 @@ impl<R: ScopeRequirement> FromRequest for Scoped<R> {
     }
 }
 
-/// The application user mapped from the principal by [`MapUser`].
+/// The application user mapped from the principal by [`MapUser`](crate::MapUser).
 #[derive(Clone, Debug)]
 pub struct AppUser<U>(pub U);
 

@@ -14,7 +14,7 @@ use cognito_auth::web::map_user;
 use super::{AppUser, ServicePrincipal, UserMapper, render, to_actix};
 
 /// Middleware mapping the principal to the application's user (wrap it inside
-/// [`CognitoAuth`]). Not found → 401; ambiguous or failing lookup → 500 (logged); anonymous
+/// [`CognitoAuth`](crate::CognitoAuth)). Not found → 401; ambiguous or failing lookup → 500 (logged); anonymous
 /// requests pass through unmapped.
 pub struct MapUser<M> {
     mapper: Arc<M>,

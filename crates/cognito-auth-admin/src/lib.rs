@@ -79,6 +79,7 @@ impl AdminError {
 
 /// A user as the admin API reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AdminUser {
     /// The user name.
     pub username: String,
@@ -92,6 +93,7 @@ pub struct AdminUser {
 
 /// A group.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Group {
     /// Name.
     pub name: String,
@@ -576,9 +578,9 @@ fn tokens(r: &AuthenticationResultType) -> AuthTokens {
         r.token_type().map(str::to_owned),
     )
     .new_device(r.new_device_metadata().and_then(|d| {
-        Some(NewDeviceMetadata {
-            device_key: d.device_key()?.to_owned(),
-            device_group_key: d.device_group_key()?.to_owned(),
-        })
+        Some(NewDeviceMetadata::new(
+            d.device_key()?,
+            d.device_group_key()?,
+        ))
     }))
 }

@@ -118,7 +118,7 @@ impl<S: Send + Sync, R: ScopeRequirement> FromRequestParts<S> for Scoped<R> {
     }
 }
 
-/// The application user mapped from the principal by a [`UserLayer`].
+/// The application user mapped from the principal by a [`UserLayer`](crate::UserLayer).
 #[derive(Clone, Debug)]
 pub struct AppUser<U>(pub U);
 

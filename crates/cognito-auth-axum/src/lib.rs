@@ -7,13 +7,13 @@
 //! - [`CognitoAuthLayer`]: reads the bearer token, verifies it, puts the principal in the
 //!   request extensions (required or permissive mode).
 //! - Extractors: [`Principal`] (401 when absent), `Option<Principal>`, [`Scoped<R>`] for a
-//!   [`ScopeRequirement`](cognito_auth::web::ScopeRequirement) declared with
+//!   [`ScopeRequirement`] declared with
 //!   [`cognito_auth::scope_requirement!`], and [`AppUser<U>`] for a mapped user.
 //! - [`guarded`]: handlers declared with the scopes each requires, guarded together
 //!   (authentication, scopes all/any, per-method scopes, client allowlists); [`GuardLayer`]
 //!   for the same guard as a plain layer.
 //! - [`UserLayer`]: maps the principal to the application's user with a
-//!   [`UserMapper`](cognito_auth::web::UserMapper).
+//!   [`UserMapper`].
 //!
 //! The logic lives in `cognito_auth::web`; this crate is glue, shared word for word in
 //! behaviour with `cognito-auth-actix`.
@@ -49,6 +49,8 @@
 //!     .layer(CognitoAuthLayer::new(auth));
 //! # Ok(app) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod auth;

@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use super::{AppUser, AuthRejection, ServicePrincipal, UserMapper};
 
 /// A [`Layer`] mapping the principal to the application's user (placed inside
-/// [`CognitoAuthLayer`]). Not found → 401; ambiguous or failing lookup → 500 (logged).
+/// [`CognitoAuthLayer`](crate::CognitoAuthLayer)). Not found → 401; ambiguous or failing lookup → 500 (logged).
 /// Anonymous requests (permissive mode) pass through unmapped.
 #[derive(Debug)]
 pub struct UserLayer<M> {

@@ -235,11 +235,12 @@ async fn config_from_toml_text_errors_and_custom_header() {
 async fn custom_responder_builds_the_response() {
     let issuer = LocalIssuer::start().await;
     let mut cfg = base_config(&issuer);
-    cfg.custom_responder = Some(Arc::new(|e| ErrorResponse {
-        status: e.status(),
-        www_authenticate: None,
-        content_type: "application/problem+json",
-        body: format!(r#"{{"title":"{}","status":{}}}"#, e.detail(), e.status()).into(),
+    cfg.custom_responder = Some(Arc::new(|e| {
+        ErrorResponse::new(
+            e.status(),
+            "application/problem+json",
+            format!(r#"{{"title":"{}","status":{}}}"#, e.detail(), e.status()),
+        )
     }));
     let app = Router::new()
         .route(

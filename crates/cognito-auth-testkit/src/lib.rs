@@ -22,6 +22,8 @@
 //! assert_eq!(expired.split('.').count(), 3);
 //! # }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod keys;

@@ -21,6 +21,7 @@ pub fn now() -> i64 {
 
 /// How a minted token is signed.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Signing {
     /// RS256 with the given key (the issuer's current key by default).
     Rs256(SigningKey),
@@ -35,6 +36,8 @@ pub enum Signing {
 }
 
 /// Whether a token is an access or an ID token.
+///
+/// Deliberately closed: Cognito issues these two kinds of JWT and no other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// `token_use: access`.
@@ -59,6 +62,7 @@ pub enum Kind {
 /// # }
 /// ```
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct TokenBuilder {
     kind: Kind,
     header: Map<String, Value>,

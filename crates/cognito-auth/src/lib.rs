@@ -2,11 +2,25 @@
 //!
 //! Amazon Cognito authentication for Rust services, workers and command-line tools.
 //!
-//! - [`verify`]: validate Cognito access and ID tokens against the pool's JWKS
-//!   (RS256 only, issuer, `token_use`, client allowlist, scopes, groups, custom checks), with a
-//!   lock-free key cache ([`jwks`]) and a verified-token cache.
-//! - [`blocking`]: the same for synchronous callers.
-//! - [`secret`]: redacting newtypes for tokens and secrets.
+//! | module | job | feature |
+//! |---|---|---|
+//! | [`verify`] | validate access and ID tokens against the pool's JWKS: RS256 only, issuer (both formats, replica regions), `token_use`, client rule, scopes, groups, custom checks; verified-token cache | always |
+//! | [`jwks`] | the lock-free key cache behind the verifier | always |
+//! | [`m2m`] | client-credentials tokens: fetched, cached, refreshed ahead, one request however many ask | always |
+//! | [`bearer`] | `Authorization: Bearer …` on outgoing requests from M2M or user tokens | `tower`, `reqwest-middleware` |
+//! | [`refresh`] | a signed-in person's tokens kept fresh | always |
+//! | [`blocking`] | the verifier and user client for synchronous callers | always |
+//! | `user` | sign-in (SRP and every challenge), sessions, devices, account flows | `user` |
+//! | [`srp`] | Cognito's SRP math, pure | `user` |
+//! | `hosted_ui` | hosted-UI login with PKCE through a loopback callback | `hosted-ui` |
+//! | `identity` | identity pools: AWS credentials from Cognito tokens | `identity` |
+//! | `web` | framework-free web pieces for the axum and actix-web crates | `web` |
+//! | [`secret`] | redacting newtypes for tokens and secrets | always |
+//! | [`service`] | Cognito's error answers, one type for every client | `user` or `identity` |
+//!
+//! Related crates: `cognito-auth-axum` and `cognito-auth-actix` (web integrations),
+//! `cognito-auth-activity` (per-client activity in SQL), `cognito-auth-admin` (admin API over
+//! the AWS SDK), `cognito-auth-testkit` (a local Cognito-shaped issuer for tests).
 //!
 //! ```no_run
 //! use cognito_auth::verify::{TokenUse, Verifier};
@@ -25,7 +39,10 @@
 //!
 //! ## Cargo features
 //!
-//! The default build holds the verifier only.
+//! The default build holds the verifier, the M2M client and token source, and the
+//! refreshing-token holder; everything else is opt-in:
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -35,6 +52,9 @@ mod base64url;
 pub mod bearer;
 pub mod blocking;
 mod env;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 // Users of every helper: the user-pool and hosted-UI clients; partial builds use part.
 #[cfg_attr(not(all(feature = "user", feature = "hosted-ui")), allow(dead_code))]
 mod expiry;

@@ -254,12 +254,9 @@ impl SrpClient {
         self.key(&secret, srp_b, salt)
     }
 
-    fn key(
-        &self,
-        identity: &str,
-        srp_b: &str,
-        salt: &str,
-    ) -> Result<Zeroizing<[u8; 16]>, SrpError> {
+    /// The server's values, checked: `SRP_B` and `SALT` hex of bounded length, `B mod N ≠ 0`,
+    /// `u = H(A, B) ≠ 0`. Returns `B` and `u`.
+    fn check_challenge(&self, srp_b: &str, salt: &str) -> Result<(BigUint, BigUint), SrpError> {
         let g = group();
         if !is_hex(srp_b) || srp_b.len() > 2048 {
             return Err(SrpError::InvalidParameter("SRP_B"));
@@ -279,6 +276,38 @@ impl SrpClient {
         if u.is_zero() {
             return Err(SrpError::ZeroU);
         }
+        Ok((big_b, u))
+    }
+
+    /// Fuzzing only: the checks of a challenge's parameters and the claim signature over a
+    /// secret block, without the 3072-bit exponentiation between them.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn fuzz_challenge(
+        &self,
+        srp_b: &str,
+        salt: &str,
+        secret_block: &str,
+        user_id: &str,
+    ) -> Result<String, SrpError> {
+        self.check_challenge(srp_b, salt)?;
+        password_signature(
+            &[7; 16],
+            "PoolName",
+            user_id,
+            secret_block,
+            "Thu Mar 5 07:08:09 UTC 2026",
+        )
+    }
+
+    fn key(
+        &self,
+        identity: &str,
+        srp_b: &str,
+        salt: &str,
+    ) -> Result<Zeroizing<[u8; 16]>, SrpError> {
+        let g = group();
+        let (big_b, u) = self.check_challenge(srp_b, salt)?;
         // Every value from here to the key is password-equivalent: each intermediate, hex
         // string and byte buffer is zeroised when dropped.
         let identity_hash = sha256_hex(identity.as_bytes());

@@ -67,7 +67,13 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<SystemTime> {
         tp.next()?.parse().ok()?,
         tp.next()?.parse().ok()?,
     );
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+    if !(1..=9999).contains(&y)
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+        || hh > 23
+        || mm > 59
+        || ss > 60
+    {
         return None;
     }
     let days = days_from_civil(y, m, d);
@@ -93,5 +99,6 @@ mod tests {
         );
         assert!(parse_rfc3339("2026-13-01T00:00:00Z").is_none());
         assert!(parse_rfc3339("yesterday").is_none());
+        assert!(parse_rfc3339("9223372036854775807-01-01T00:00:00Z").is_none());
     }
 }

@@ -116,7 +116,7 @@ async fn sign_in(s: &Setup) -> cognito_auth::user::Session {
         .unwrap()
     {
         SignInStep::Done(session) => session,
-        SignInStep::Challenge(c) => panic!("{c:?}"),
+        other => panic!("{other:?}"),
     }
 }
 

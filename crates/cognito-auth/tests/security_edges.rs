@@ -393,13 +393,13 @@ fn session_expiry_checks_saturate() {
 fn credential_expiry_checks_saturate() {
     use cognito_auth::identity::AwsCredentials;
     use cognito_auth::secret::AwsSecret;
-    let c = AwsCredentials {
-        access_key_id: "ASIA".into(),
-        secret_access_key: AwsSecret::new("s"),
-        session_token: AwsSecret::new("t"),
-        expiration: std::time::SystemTime::now() + Duration::from_secs(3600),
-        identity_id: "eu-west-1:abc".into(),
-    };
+    let c = AwsCredentials::new(
+        "ASIA",
+        AwsSecret::new("s"),
+        AwsSecret::new("t"),
+        std::time::SystemTime::now() + Duration::from_secs(3600),
+        "eu-west-1:abc",
+    );
     assert!(!c.expires_within(Duration::from_secs(60)));
     assert!(c.expires_within(Duration::MAX));
 }

@@ -18,14 +18,14 @@ const PW: &str = "Correct-Horse-42";
 fn done(step: SignInStep) -> cognito_auth::user::Session {
     match step {
         SignInStep::Done(s) => s,
-        SignInStep::Challenge(c) => panic!("unexpected challenge {c:?}"),
+        other => panic!("unexpected step {other:?}"),
     }
 }
 
 fn challenge(step: SignInStep) -> cognito_auth::user::Challenge {
     match step {
         SignInStep::Challenge(c) => c,
-        SignInStep::Done(_) => panic!("expected a challenge"),
+        other => panic!("expected a challenge, got {other:?}"),
     }
 }
 

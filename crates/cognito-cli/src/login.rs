@@ -213,6 +213,11 @@ async fn srp(args: LoginArgs) -> Result<u8, UsageError> {
         let mut challenge = match step {
             SignInStep::Done(s) => break s,
             SignInStep::Challenge(c) => c,
+            other => {
+                return Err(UsageError(format!(
+                    "this CLI cannot continue from {other:?}"
+                )));
+            }
         };
         let answer = match &challenge.kind {
             ChallengeKind::NewPasswordRequired {

@@ -17,7 +17,7 @@ pub struct TokenArgs {
     /// Token endpoint URL.
     #[arg(long = "token-url", env = "COGNITO_TOKEN_URL")]
     pub token_url: Option<String>,
-    /// Cognito domain (the token URL is <domain>/oauth2/token).
+    /// Cognito domain (the token URL is `<domain>/oauth2/token`).
     #[arg(long, env = "COGNITO_DOMAIN", conflicts_with = "token_url")]
     pub domain: Option<String>,
     /// App client id.

@@ -63,6 +63,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Builder for [`LocalIssuer`].
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct LocalIssuerBuilder {
     issuer: Option<String>,
     pool_id: String,

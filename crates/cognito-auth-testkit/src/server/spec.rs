@@ -12,6 +12,7 @@ use serde_json::json;
 /// assert_eq!(c.client_id(), "worker");
 /// ```
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct ClientSpec {
     pub(crate) client_id: String,
     pub(crate) secret: Option<String>,
@@ -69,6 +70,7 @@ impl ClientSpec {
 
 /// A misbehaviour injected into the issuer's responses.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Fault {
     /// Answer with this status and body (JSON content type).
     Status {

@@ -1,6 +1,6 @@
 //! `Authorization: Bearer …` on outgoing requests, from any token provider: the M2M
-//! [`TokenSource`](crate::m2m::TokenSource) for machines, a signed-in person's
-//! [`RefreshingTokens`](crate::refresh::RefreshingTokens) for people (pycognito's
+//! [`TokenSource`] for machines, a signed-in person's
+//! [`RefreshingTokens`] for people (pycognito's
 //! `RequestsSrpAuth`, as a layer).
 //!
 //! - [`BearerProvider`]: where tokens come from, and what a downstream 401 does to them.

@@ -12,6 +12,7 @@ use crate::transport::{Http, HttpConfig};
 
 /// Tokens from the hosted UI. `Debug` never prints a token.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct HostedUiTokens {
     /// The access token.
     #[serde(with = "crate::secret::expose")]
@@ -45,6 +46,7 @@ impl fmt::Debug for HostedUiTokens {
 
 /// Which page the hosted UI should show, where supported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Prompt {
     /// `prompt=login`: ask for credentials even with a session.
     Login,
@@ -100,6 +102,7 @@ impl fmt::Debug for LoginOptions {
 
 /// Builder for [`HostedUiClient`].
 #[derive(Clone, Default)]
+#[must_use]
 pub struct HostedUiClientBuilder {
     domain: Option<String>,
     client_id: Option<String>,
@@ -137,7 +140,7 @@ impl HostedUiClientBuilder {
         self
     }
     /// The loopback redirect URI registered on the app client, e.g.
-    /// `http://127.0.0.1:8765/callback` ([`DEFAULT_REDIRECT_URI`]). Prefer the IP literal
+    /// `http://127.0.0.1:8765/callback` ([`DEFAULT_REDIRECT_URI`](super::DEFAULT_REDIRECT_URI)). Prefer the IP literal
     /// (RFC 8252 §8.3); with `localhost`, the callback server binds both `127.0.0.1` and
     /// `[::1]` so no other program can take the port on either. Port 0 picks a free port (the
     /// app client must then accept any loopback port).

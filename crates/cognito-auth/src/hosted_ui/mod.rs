@@ -29,6 +29,16 @@ use crate::transport::TransportError;
 
 pub use callback::CallbackServer;
 use callback::loopback_port;
+
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_parse_tokens(body: &[u8]) -> Result<HostedUiTokens, HostedUiError> {
+    client::parse_tokens(body)
+}
+
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_callback_query(q: &str) -> bool {
+    callback::CallbackQuery::parse(q).is_ok()
+}
 pub use client::{
     HostedUiClient, HostedUiClientBuilder, HostedUiTokens, LoginOptions, Opener, Prompt,
 };

@@ -16,6 +16,7 @@ use crate::transport::HttpConfig;
 
 /// Temporary AWS credentials. `Debug` shows the key id only.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct AwsCredentials {
     /// `AccessKeyId`.
     pub access_key_id: String,
@@ -42,6 +43,23 @@ impl fmt::Debug for AwsCredentials {
 }
 
 impl AwsCredentials {
+    /// Credentials as obtained elsewhere (for tests and `credential_process` output).
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: AwsSecret,
+        session_token: AwsSecret,
+        expiration: SystemTime,
+        identity_id: impl Into<String>,
+    ) -> Self {
+        AwsCredentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key,
+            session_token,
+            expiration,
+            identity_id: identity_id.into(),
+        }
+    }
+
     /// Whether they expire within `margin`.
     pub fn expires_within(&self, margin: Duration) -> bool {
         crate::expiry::within(self.expiration, margin)
@@ -54,13 +72,13 @@ impl AwsCredentials {
     /// use cognito_auth::identity::AwsCredentials;
     /// use cognito_auth::secret::AwsSecret;
     ///
-    /// let c = AwsCredentials {
-    ///     access_key_id: "ASIAEXAMPLE".into(),
-    ///     secret_access_key: AwsSecret::new("secret"),
-    ///     session_token: AwsSecret::new("token"),
-    ///     expiration: UNIX_EPOCH + Duration::from_secs(1_795_369_149),
-    ///     identity_id: "eu-west-1:abc".into(),
-    /// };
+    /// let c = AwsCredentials::new(
+    ///     "ASIAEXAMPLE",
+    ///     AwsSecret::new("secret"),
+    ///     AwsSecret::new("token"),
+    ///     UNIX_EPOCH + Duration::from_secs(1_795_369_149),
+    ///     "eu-west-1:abc",
+    /// );
     /// let v: serde_json::Value = serde_json::from_str(&c.credential_process_json()).unwrap();
     /// assert_eq!(v["Version"], 1);
     /// assert_eq!(v["Expiration"], "2026-11-22T17:39:09Z");
@@ -261,10 +279,19 @@ fn expiration(v: &Value) -> Option<SystemTime> {
         // The JSON protocol sends epoch seconds (possibly fractional).
         Value::Number(n) => n
             .as_f64()
-            .filter(|f| f.is_finite() && *f >= 0.0)
-            .map(|f| UNIX_EPOCH + Duration::from_secs_f64(f)),
+            .and_then(|f| Duration::try_from_secs_f64(f).ok())
+            .and_then(|d| UNIX_EPOCH.checked_add(d)),
         Value::String(s) => crate::timefmt::parse_rfc3339(s),
         _ => None,
+    }
+}
+
+#[cfg(fuzzing)]
+pub(super) fn fuzz_credentials(body: &[u8]) {
+    if let Ok(w) = crate::aws_json::parse_success::<CredsWire>("Fuzz", body)
+        && let Some(c) = w.credentials
+    {
+        let _ = expiration(&c.expiration);
     }
 }
 
@@ -385,5 +412,22 @@ impl IdentityPoolClient {
         let none = BTreeMap::new();
         let id = self.get_id(&none).await?;
         self.credentials_for_identity(&id, &none, None).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expirations_out_of_range_are_refused_not_panics() {
+        use serde_json::json;
+        assert!(expiration(&json!(1e300)).is_none());
+        assert!(expiration(&json!(-1.0)).is_none());
+        assert!(expiration(&json!("99999999999-01-01T00:00:00Z")).is_none());
+        assert_eq!(
+            expiration(&json!(1_795_369_149)),
+            Some(UNIX_EPOCH + Duration::from_secs(1_795_369_149))
+        );
     }
 }

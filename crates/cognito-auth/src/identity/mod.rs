@@ -32,4 +32,9 @@ pub use client::{
     AwsCredentials, IdentityPoolClient, IdentityPoolClientBuilder, RoleChoice, select_role,
 };
 pub use credentials::CognitoCredentials;
+
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_credentials(body: &[u8]) {
+    client::fuzz_credentials(body);
+}
 pub use error::IdentityError;

@@ -53,6 +53,7 @@ impl fmt::Debug for RsaKey {
 
 /// Why one key of a JWKS was not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SkippedKey {
     /// The key's `kid`, if it had one.
     pub kid: Option<String>,

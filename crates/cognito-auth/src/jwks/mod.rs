@@ -84,6 +84,7 @@ pub enum JwksError {
 /// assert_eq!(cfg.get_refresh_interval(), Duration::from_secs(600));
 /// ```
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct JwksConfig {
     refresh_interval: Duration,
     stale_if_error: Duration,

@@ -24,6 +24,7 @@ pub enum ClientAuth {
 
 /// Builder for [`M2mClient`].
 #[derive(Clone, Default)]
+#[must_use]
 pub struct M2mClientBuilder {
     token_url: Option<String>,
     domain: Option<String>,

@@ -30,6 +30,19 @@ pub use retry::RetryPolicy;
 pub use source::{RefreshPolicy, TokenSource};
 pub use token::{M2mToken, Scopes};
 
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_parse_token_response(
+    resp: crate::transport::HttpResponse,
+    now: std::time::Instant,
+) -> Result<M2mToken, M2mError> {
+    token::parse_token_response(
+        resp,
+        &Scopes::from("a/read"),
+        now,
+        std::time::SystemTime::now(),
+    )
+}
+
 /// The bearer middleware, also at [`crate::bearer`].
 #[cfg(feature = "reqwest-middleware")]
 pub use crate::bearer::BearerMiddleware;

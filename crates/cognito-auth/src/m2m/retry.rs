@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 /// assert_eq!(RetryPolicy::none().get_max_retries(), 0);
 /// ```
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct RetryPolicy {
     pub(super) max_retries: u32,
     initial_backoff: Duration,

@@ -18,6 +18,7 @@ use super::{M2mClient, M2mError, M2mToken, Scopes};
 /// assert_eq!(p.get_refresh_at(), 0.5);
 /// ```
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct RefreshPolicy {
     refresh_at: f64,
     expiry_margin: Duration,

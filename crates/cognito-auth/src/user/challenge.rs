@@ -8,6 +8,7 @@ use crate::secret::Password;
 /// [`crate::user::UserPoolClient::respond`].
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum SignInStep {
     /// Signed in.
     Done(Session),

@@ -61,5 +61,14 @@ pub use types::{
     SignUpResult, UserInfo,
 };
 
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_auth_response(body: &[u8]) {
+    if let Ok(r) = crate::aws_json::parse_success::<wire::AuthResponse>("Fuzz", body)
+        && let Some(name) = &r.challenge_name
+    {
+        let _ = challenge::classify(name, &r.challenge_parameters, &r.available_challenges);
+    }
+}
+
 /// The Cognito error kinds (also at [`crate::service::CognitoErrorKind`]).
 pub use crate::service::CognitoErrorKind;

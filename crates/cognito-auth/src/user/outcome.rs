@@ -8,7 +8,7 @@ use super::wire::{self, AuthResponse, AuthResult};
 
 /// A sign-in answer obtained outside this client, e.g. from `AdminInitiateAuth` through the
 /// AWS SDK (`cognito-auth-admin` does this), to continue with
-/// [`UserPoolClient::continue_sign_in`].
+/// [`UserPoolClient::continue_sign_in`](super::UserPoolClient::continue_sign_in).
 ///
 /// ```
 /// use cognito_auth::user::AuthOutcome;

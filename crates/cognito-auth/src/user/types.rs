@@ -10,6 +10,7 @@ use crate::verify::VerifiedToken;
 /// Tokens from a successful sign-in or refresh. Serialisable (for a 0600 token store);
 /// `Debug` never prints a token.
 #[derive(Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Session {
     /// The internal user name (`cognito:username`), used for `SECRET_HASH` on refresh.
     pub username: String,
@@ -102,6 +103,7 @@ impl Session {
 /// A device Cognito created at sign-in (device tracking), to confirm with
 /// [`crate::user::UserPoolClient::confirm_device`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NewDeviceMetadata {
     /// `DeviceKey`.
     pub device_key: String,
@@ -111,6 +113,7 @@ pub struct NewDeviceMetadata {
 
 /// What a remembered device needs for `DEVICE_SRP_AUTH`. Keep it with the user's tokens.
 #[derive(Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeviceCredentials {
     /// `DeviceKey`.
     pub device_key: String,
@@ -119,6 +122,31 @@ pub struct DeviceCredentials {
     /// The random device password set at confirmation (a secret).
     #[serde(with = "crate::secret::expose")]
     pub device_password: Password,
+}
+
+impl NewDeviceMetadata {
+    /// A device's key and group key, as Cognito returned them.
+    pub fn new(device_key: impl Into<String>, device_group_key: impl Into<String>) -> Self {
+        NewDeviceMetadata {
+            device_key: device_key.into(),
+            device_group_key: device_group_key.into(),
+        }
+    }
+}
+
+impl DeviceCredentials {
+    /// Stored device credentials.
+    pub fn new(
+        device_key: impl Into<String>,
+        device_group_key: impl Into<String>,
+        device_password: Password,
+    ) -> Self {
+        DeviceCredentials {
+            device_key: device_key.into(),
+            device_group_key: device_group_key.into(),
+            device_password,
+        }
+    }
 }
 
 impl fmt::Debug for DeviceCredentials {
@@ -133,6 +161,7 @@ impl fmt::Debug for DeviceCredentials {
 
 /// A device as `ListDevices` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Device {
     /// `DeviceKey`.
     pub device_key: String,
@@ -142,6 +171,7 @@ pub struct Device {
 
 /// An MFA method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum MfaType {
     /// TOTP authenticator app (`SOFTWARE_TOKEN_MFA`).
     Totp,
@@ -172,6 +202,7 @@ impl MfaType {
 
 /// Where a confirmation or reset code was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct CodeDelivery {
     /// Masked destination, e.g. `a***@e***.com`.
     pub destination: Option<String>,
@@ -183,6 +214,7 @@ pub struct CodeDelivery {
 
 /// Result of a sign-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignUpResult {
     /// Whether the user is already confirmed.
     pub user_confirmed: bool,
@@ -194,6 +226,7 @@ pub struct SignUpResult {
 
 /// A user as `GetUser` reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UserInfo {
     /// The internal user name.
     pub username: String,

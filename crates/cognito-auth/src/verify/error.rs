@@ -132,6 +132,8 @@ impl fmt::Display for Reason {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
+///
+/// Deliberately closed: all or any.
 #[serde(rename_all = "lowercase")]
 pub enum ScopeMatch {
     /// Every required scope must be present (the default).
@@ -154,6 +156,7 @@ impl std::str::FromStr for ScopeMatch {
 
 /// Scope detail carried by an [`InsufficientScope`](Reason::InsufficientScope) error.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScopeFailure {
     /// The scopes the token carries.
     pub token_scopes: Vec<String>,

@@ -223,21 +223,41 @@ impl<'de> Visitor<'de> for LooseVisitor {
     }
 }
 
-/// The registered and Cognito claims the verifier reads, borrowed from the payload.
-#[derive(Default, Debug)]
-pub(crate) struct RawClaims<'a> {
-    pub iss: Option<Loose<'a>>,
-    pub sub: Option<Loose<'a>>,
-    pub token_use: Option<Loose<'a>>,
-    pub client_id: Option<Loose<'a>>,
-    pub aud: Option<Loose<'a>>,
-    pub scope: Option<Loose<'a>>,
-    pub groups: Option<Loose<'a>>,
-    pub username: Option<Loose<'a>>,
-    pub cognito_username: Option<Loose<'a>>,
-    pub exp: Option<Loose<'a>>,
-    pub nbf: Option<Loose<'a>>,
-    pub iat: Option<Loose<'a>>,
+/// The registered and Cognito claims the verifier reads, borrowed from the payload: one line
+/// per claim here (field and JSON name), then its check in `claims.rs`.
+macro_rules! raw_claims {
+    ($($field:ident => $name:literal),* $(,)?) => {
+        /// The claims the verifier reads, borrowed from the payload.
+        #[derive(Default, Debug)]
+        pub(crate) struct RawClaims<'a> {
+            $(pub $field: Option<Loose<'a>>,)*
+        }
+
+        impl<'a> RawClaims<'a> {
+            /// The slot for claim `name`, if the verifier reads it.
+            fn slot(&mut self, name: &str) -> Option<&mut Option<Loose<'a>>> {
+                match name {
+                    $($name => Some(&mut self.$field),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+raw_claims! {
+    iss => "iss",
+    sub => "sub",
+    token_use => "token_use",
+    client_id => "client_id",
+    aud => "aud",
+    scope => "scope",
+    groups => "cognito:groups",
+    username => "username",
+    cognito_username => "cognito:username",
+    exp => "exp",
+    nbf => "nbf",
+    iat => "iat",
 }
 
 pub(crate) fn parse_claims(payload: &[u8]) -> Result<RawClaims<'_>, VerifyError> {
@@ -252,25 +272,12 @@ pub(crate) fn parse_claims(payload: &[u8]) -> Result<RawClaims<'_>, VerifyError>
             let mut c = RawClaims::default();
             while let Some(k) = map.next_key::<JStr<'de>>()? {
                 keys.insert(k.0.clone())?;
-                let slot = match k.as_str() {
-                    "iss" => &mut c.iss,
-                    "sub" => &mut c.sub,
-                    "token_use" => &mut c.token_use,
-                    "client_id" => &mut c.client_id,
-                    "aud" => &mut c.aud,
-                    "scope" => &mut c.scope,
-                    "cognito:groups" => &mut c.groups,
-                    "username" => &mut c.username,
-                    "cognito:username" => &mut c.cognito_username,
-                    "exp" => &mut c.exp,
-                    "nbf" => &mut c.nbf,
-                    "iat" => &mut c.iat,
-                    _ => {
+                match c.slot(k.as_str()) {
+                    Some(slot) => *slot = Some(map.next_value::<Loose<'de>>()?),
+                    None => {
                         map.next_value_seed(strict_json::checked_at(1))?;
-                        continue;
                     }
-                };
-                *slot = Some(map.next_value::<Loose<'de>>()?);
+                }
             }
             Ok(c)
         }

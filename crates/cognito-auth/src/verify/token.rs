@@ -6,6 +6,8 @@ use serde_json::{Map, Value};
 use super::ScopeMatch;
 
 /// The `token_use` claim of a Cognito token.
+///
+/// Deliberately closed: Cognito issues access and ID tokens only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenUse {

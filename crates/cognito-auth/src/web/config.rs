@@ -8,6 +8,8 @@ use super::authenticator::AuthInner;
 use super::{Authenticator, CustomResponder, ErrorFormat, GuardDefaults, ResponseOptions};
 
 /// Whether requests without bearer credentials are refused.
+///
+/// Deliberately closed: credentials are required or optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMode {
@@ -22,11 +24,12 @@ pub enum AuthMode {
 /// How the application's user is found for a principal (the code supplies the lookup).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "strategy")]
+#[non_exhaustive]
 pub enum UserMappingConfig {
     /// No mapping.
     #[default]
     None,
-    /// A [`ProxyUser`] named after the client id, no database row.
+    /// A [`ProxyUser`](super::ProxyUser) named after the client id, no database row.
     Proxy,
     /// Look up by client id.
     ClientId,

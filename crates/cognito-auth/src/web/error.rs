@@ -183,6 +183,7 @@ fn quote(s: &str) -> String {
 /// Response body format for errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ErrorFormat {
     /// `{"detail": "..."}` (default).
     #[default]
@@ -193,6 +194,7 @@ pub enum ErrorFormat {
 
 /// A framework-neutral error response, converted by each integration crate.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorResponse {
     /// HTTP status.
     pub status: u16,
@@ -202,6 +204,25 @@ pub struct ErrorResponse {
     pub content_type: &'static str,
     /// Body.
     pub body: Bytes,
+}
+
+impl ErrorResponse {
+    /// A response with no `WWW-Authenticate` header (add one with
+    /// [`ErrorResponse::www_authenticate`]).
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        ErrorResponse {
+            status,
+            www_authenticate: None,
+            content_type,
+            body: body.into(),
+        }
+    }
+    /// With a `WWW-Authenticate` value.
+    #[must_use]
+    pub fn www_authenticate(mut self, value: impl Into<String>) -> Self {
+        self.www_authenticate = Some(value.into());
+        self
+    }
 }
 
 /// Builds a response for an [`AuthError`] instead of the standard one.

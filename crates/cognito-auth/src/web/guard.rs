@@ -15,6 +15,8 @@ pub struct GuardDefaults {
 }
 
 /// What to do with an HTTP method a per-method guard does not list.
+///
+/// Deliberately closed: an unlisted method is allowed or denied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UnlistedMethod {
@@ -41,6 +43,7 @@ pub enum UnlistedMethod {
 /// # let _ = (read_or_write, per_method);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
 pub struct Guard {
     scopes: Vec<String>,
     scope_match: Option<ScopeMatch>,

@@ -2,6 +2,7 @@
 
 /// What the authorization header holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Credentials<'a> {
     /// No such header.
     Absent,

@@ -1,8 +1,6 @@
 use std::fmt;
 
-use serde_json::{Map, Value};
-
-use crate::verify::{ScopeMatch, ScopeSet, TokenUse, VerifiedToken};
+use crate::verify::VerifiedToken;
 
 /// The authenticated caller of a request: built from a verified token, immutable, cheap to
 /// clone. `Debug` never prints the raw token.
@@ -30,60 +28,17 @@ impl From<VerifiedToken> for ServicePrincipal {
 }
 
 impl ServicePrincipal {
-    /// The app client (`client_id`, or `aud` of an ID token).
-    pub fn client_id(&self) -> &str {
-        self.0.client_id()
-    }
-    /// `sub`.
-    pub fn sub(&self) -> &str {
-        self.0.sub()
-    }
-    /// The user name, for user tokens.
-    pub fn username(&self) -> Option<&str> {
-        self.0.username()
-    }
-    /// Granted scopes.
-    pub fn scopes(&self) -> &ScopeSet {
-        self.0.scopes()
-    }
-    /// `cognito:groups`.
-    pub fn groups(&self) -> &[String] {
-        self.0.groups()
-    }
-    /// Every claim.
-    pub fn claims(&self) -> &Map<String, Value> {
-        self.0.claims()
-    }
-    /// The raw bearer token (a secret: for forwarding only).
-    pub fn raw_token(&self) -> &str {
-        self.0.raw_token()
-    }
-    /// `exp`.
-    pub fn exp(&self) -> i64 {
-        self.0.exp()
-    }
-    /// `iss`.
-    pub fn iss(&self) -> &str {
-        self.0.issuer()
-    }
-    /// `aud` (empty for Cognito access tokens).
-    pub fn aud(&self) -> &[String] {
-        self.0.audience()
-    }
-    /// `access` or `id`.
-    pub fn token_use(&self) -> TokenUse {
-        self.0.token_use()
-    }
-    /// Whether the principal holds `scope`.
-    pub fn has_scope(&self, scope: &str) -> bool {
-        self.0.has_scope(scope)
-    }
-    /// Whether the principal satisfies `required` under `matching`.
-    pub fn has_scopes<S: AsRef<str>>(&self, required: &[S], matching: ScopeMatch) -> bool {
-        self.0.has_scopes(required, matching)
-    }
     /// The verified token behind this principal.
     pub fn token(&self) -> &VerifiedToken {
+        &self.0
+    }
+}
+
+/// Every accessor of [`VerifiedToken`] (`client_id`, `sub`, `username`, `scopes`, `groups`,
+/// `claims`, `claims_as`, `issuer`, `audience`, `exp`, …) is available on the principal.
+impl std::ops::Deref for ServicePrincipal {
+    type Target = VerifiedToken;
+    fn deref(&self) -> &VerifiedToken {
         &self.0
     }
 }
@@ -96,7 +51,7 @@ impl fmt::Debug for ServicePrincipal {
             .field("scopes", self.scopes())
             .field("groups", &self.groups())
             .field("exp", &self.exp())
-            .field("iss", &self.iss())
+            .field("iss", &self.issuer())
             .field("raw_token", &"<redacted>")
             .finish()
     }

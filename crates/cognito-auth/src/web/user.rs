@@ -12,6 +12,8 @@ use super::{AuthError, ServicePrincipal};
 pub type LookupError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The result of a user lookup.
+///
+/// Deliberately closed: a lookup finds one user, none, or several.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup<U> {
     /// Exactly one user.
@@ -140,7 +142,7 @@ where
         &'a self,
         p: &'a ServicePrincipal,
     ) -> BoxFuture<'a, Result<Lookup<U>, LookupError>> {
-        let same_pool = self.issuer.as_deref().is_none_or(|iss| iss == p.iss());
+        let same_pool = self.issuer.as_deref().is_none_or(|iss| iss == p.issuer());
         let value = same_pool
             .then(|| p.claims().get(&self.claim).and_then(|v| v.as_str()))
             .flatten()

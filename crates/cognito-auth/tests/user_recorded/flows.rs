@@ -6,7 +6,7 @@ use super::*;
 fn done(step: SignInStep) -> cognito_auth::user::Session {
     match step {
         SignInStep::Done(s) => s,
-        SignInStep::Challenge(c) => panic!("unexpected challenge {c:?}"),
+        other => panic!("unexpected step {other:?}"),
     }
 }
 
@@ -57,20 +57,22 @@ async fn device_confirmation_and_device_srp_sign_in() {
     );
 
     // A wrong device password fails the device step.
-    let forged = DeviceCredentials {
-        device_password: Password::new("not-the-device-password"),
-        ..creds.clone()
-    };
+    let forged = DeviceCredentials::new(
+        creds.device_key.clone(),
+        creds.device_group_key.clone(),
+        Password::new("not-the-device-password"),
+    );
     let e = c
         .sign_in_srp_with_device(ALIAS, PASSWORD, &forged)
         .await
         .unwrap_err();
     assert!(e.is_not_authorized(), "{e}");
     // A DEVICE_SRP_AUTH challenge without device credentials is a typed error, not a panic.
-    let unknown = DeviceCredentials {
-        device_key: "us-east-1_unknown".into(),
-        ..creds
-    };
+    let unknown = DeviceCredentials::new(
+        "us-east-1_unknown",
+        creds.device_group_key.clone(),
+        creds.device_password.clone(),
+    );
     assert!(
         c.sign_in_srp_with_device(ALIAS, PASSWORD, &unknown)
             .await

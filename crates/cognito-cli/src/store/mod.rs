@@ -1,55 +1,15 @@
 //! The CLI's token store: one JSON file in the user's config directory (or
 //! `$COGNITO_TOKEN_STORE`), readable by the owner only (0600), replaced atomically.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use cognito_auth::secret::{AccessToken, IdToken, RefreshToken};
-use serde::{Deserialize, Serialize};
+use cognito_auth::secret::RefreshToken;
 
-/// How a profile signed in (and so how it refreshes and revokes).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(tag = "method", rename_all = "snake_case")]
-pub enum Method {
-    /// Hosted UI, authorization code + PKCE.
-    HostedUi {
-        domain: String,
-        client_id: String,
-        redirect_uri: String,
-    },
-    /// USER_SRP_AUTH.
-    Srp {
-        user_pool_id: String,
-        client_id: String,
-        endpoint: Option<String>,
-    },
-}
+mod format;
 
-/// One stored login. `Debug` shows no token (they are redacting types).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Profile {
-    /// How it signed in (nested: its fields never collide with the profile's).
-    #[serde(rename = "login")]
-    pub method: Method,
-    pub user_pool_id: Option<String>,
-    pub username: Option<String>,
-    #[serde(with = "cognito_auth::secret::expose")]
-    pub access_token: AccessToken,
-    #[serde(with = "cognito_auth::secret::expose_option")]
-    pub id_token: Option<IdToken>,
-    #[serde(with = "cognito_auth::secret::expose_option")]
-    pub refresh_token: Option<RefreshToken>,
-    pub expires_at: u64,
-}
-
-#[derive(Default, Serialize, Deserialize)]
-struct StoreFile {
-    version: u32,
-    profiles: BTreeMap<String, Profile>,
-}
-
-const MAX_STORE_BYTES: u64 = 1024 * 1024;
+use format::{MAX_STORE_BYTES, StoreFile};
+pub use format::{Method, Profile};
 
 pub fn default_path() -> Result<PathBuf, String> {
     if let Ok(p) = std::env::var("COGNITO_TOKEN_STORE")
@@ -71,9 +31,13 @@ fn read(path: &Path) -> Result<StoreFile, String> {
         }
         Ok(_) => {}
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not a token store: {e}", path.display()))
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    format::parse(&bytes).map_err(|why| {
+        format!(
+            "{} {why}: it holds no usable login; run `cognito login` (the file is replaced)",
+            path.display()
+        )
+    })
 }
 
 fn write(path: &Path, store: &StoreFile) -> Result<(), String> {
@@ -325,6 +289,7 @@ pub fn user_pool_client(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cognito_auth::secret::AccessToken;
 
     fn profile(rt: &str) -> Profile {
         Profile {
