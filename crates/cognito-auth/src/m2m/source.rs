@@ -396,10 +396,15 @@ impl TokenSource {
                 Ok(token) => {
                     let lifetime = token.expires_in();
                     let margin = policy.expiry_margin.min(lifetime / 10);
+                    let usable_until = token.expires_at() - margin;
+                    // Never later than the token stays usable (a refresh fraction of 1.0 with
+                    // a margin would otherwise hand out a token inside its margin).
+                    let refresh_at = (token.obtained_at() + lifetime.mul_f64(policy.refresh_at))
+                        .min(usable_until);
                     task_entry.current.store(Some(Arc::new(Cached {
                         token: token.clone(),
-                        refresh_at: token.obtained_at() + lifetime.mul_f64(policy.refresh_at),
-                        usable_until: token.expires_at() - margin,
+                        refresh_at,
+                        usable_until,
                     })));
                     ctl.next_background_attempt = None;
                     ctl.blocked_until = None;

@@ -99,6 +99,20 @@ impl std::str::FromStr for AcceptedTokenUse {
     }
 }
 
+/// Counters of the verified-token cache ([`Verifier::cache_stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenCacheStats {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that verified from scratch.
+    pub misses: u64,
+    /// Tokens held now.
+    pub entries: usize,
+    /// Most tokens held.
+    pub capacity: usize,
+}
+
 /// One trusted issuer string and its key source.
 pub(crate) struct IssuerEntry {
     issuer: Arc<str>,
@@ -228,6 +242,20 @@ impl Verifier {
             .jwks
             .add_keys(&keys)
             .map_err(|e| ConfigError::invalid("jwks_json", e.to_string()))
+    }
+
+    /// The verified-token cache's counters: hits, misses, entries, capacity (all zero when the
+    /// cache is off).
+    pub fn cache_stats(&self) -> TokenCacheStats {
+        match &self.inner.cache {
+            Some(c) => TokenCacheStats {
+                hits: c.hits(),
+                misses: c.misses(),
+                entries: c.len(),
+                capacity: c.capacity() as usize,
+            },
+            None => TokenCacheStats::default(),
+        }
     }
 
     /// The configured policy.

@@ -260,3 +260,100 @@ async fn retry_after_holds_back_the_background_refresh_too() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(issuer.token_requests(), 2);
 }
+
+#[tokio::test]
+async fn the_refresh_fraction_decides_when_the_background_refresh_starts() {
+    for (fraction, refreshed) in [(0.25, true), (0.9, false)] {
+        let issuer = issuer().await;
+        issuer.set_token_lifetime(4);
+        let source = TokenSource::with_policy(
+            builder(&issuer)
+                .default_scopes("orders/read")
+                .build()
+                .unwrap(),
+            RefreshPolicy::default()
+                .refresh_at(fraction)
+                .expiry_margin(Duration::ZERO),
+        );
+        source.token().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        source.token().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            issuer.token_requests(),
+            if refreshed { 2 } else { 1 },
+            "refresh_at {fraction}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_expiry_margin_retires_a_token_before_it_expires() {
+    let issuer = issuer().await;
+    issuer.set_token_lifetime(3);
+    let source = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        // Never refresh ahead; retire 0.3 s (a tenth of the lifetime) before expiry.
+        RefreshPolicy::default()
+            .refresh_at(1.0)
+            .expiry_margin(Duration::from_secs(60)),
+    );
+    let first = source.token().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2800)).await;
+    // 0.2 s before `exp`, inside the margin: a new token, not the one about to expire.
+    let second = source.token().await.unwrap();
+    assert!(!second.access_token().ct_eq(first.secret()));
+    assert_eq!(issuer.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn failed_background_refreshes_back_off() {
+    let issuer = issuer().await;
+    issuer.set_token_lifetime(20);
+    let source = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default()
+            .refresh_at(0.05)
+            .failed_refresh_backoff(Duration::from_millis(600)),
+    );
+    source.token().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    issuer.reset_counters();
+    issuer.push_token_faults(std::iter::repeat_n(Fault::status(400), 50));
+    // Refresh due: many callers, one failed background attempt, then a pause.
+    for _ in 0..30 {
+        source.token().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(issuer.token_requests(), 1, "one attempt, then the back-off");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    source.token().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(issuer.token_requests(), 2, "the next attempt after the back-off");
+    issuer.clear_faults();
+}
+
+#[tokio::test]
+async fn cached_scope_sets_are_bounded_and_the_stalest_goes_first() {
+    let issuer = issuer().await;
+    let source = TokenSource::with_policy(
+        builder(&issuer).build().unwrap(),
+        RefreshPolicy::default().max_scope_sets(2),
+    );
+    source.token_for("orders/read").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    source.token_for("orders/write").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    source.token_for("stock/read").await.unwrap(); // evicts orders/read, the stalest
+    assert_eq!(issuer.token_requests(), 3);
+    source.token_for("orders/write").await.unwrap(); // still cached
+    assert_eq!(issuer.token_requests(), 3);
+    source.token_for("orders/read").await.unwrap(); // was evicted: fetched again
+    assert_eq!(issuer.token_requests(), 4);
+}

@@ -300,3 +300,30 @@ async fn errors_never_echo_the_token() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_token_cache_is_used_and_honours_the_leeway() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer)
+        .leeway(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let t = issuer.access_token().client_id("svc").sign();
+    v.verify(&t).await.unwrap();
+    v.verify(&t).await.unwrap();
+    let s = v.cache_stats();
+    assert_eq!((s.hits, s.misses, s.entries), (1, 1, 1), "{s:?}");
+    // Expired 2 s ago: inside the 5 s leeway, fresh and from the cache alike.
+    let late = issuer
+        .access_token()
+        .client_id("svc")
+        .claim("exp", cognito_auth_testkit::now() - 2)
+        .sign();
+    v.verify(&late).await.unwrap();
+    v.verify(&late).await.unwrap();
+    assert_eq!(v.cache_stats().hits, 2);
+    // A cache of capacity 0 is off: nothing is counted or kept.
+    let off = builder(&issuer).token_cache_capacity(0).build().unwrap();
+    off.verify(&t).await.unwrap();
+    assert_eq!(off.cache_stats(), Default::default());
+}

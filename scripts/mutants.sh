@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Mutation testing (cargo-mutants) of the decision code: each module is mutated and the
+# tests that own it are run against every mutant. Prints, per module, how many mutants were
+# caught, missed (a test gap), unviable (did not build) and timed out, and fails if any is
+# missed. Equivalent mutants are excluded in .cargo/mutants.toml, each with its reason.
+#
+#   scripts/mutants.sh              # every module below (hours on 2 cores)
+#   scripts/mutants.sh guard jwks   # some of them
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+log() { printf '==> %s\n' "$*" >&2; }
+
+if ! command -v cargo-mutants >/dev/null 2>&1; then
+    log "installing cargo-mutants"
+    cargo install --locked --quiet cargo-mutants
+fi
+
+# name | file | tests that own it | optional regex of functions to mutate
+modules=(
+    "guard|crates/cognito-auth/src/web/guard.rs|--test web --lib|"
+    "header|crates/cognito-auth/src/web/header.rs|--test web --doc|"
+    "policy|crates/cognito-auth/src/verify/policy.rs|--test verify --test security_edges|"
+    "claims|crates/cognito-auth/src/verify/claims.rs|--test verify --test bad_input --test security_edges|"
+    "verifier|crates/cognito-auth/src/verify/mod.rs|--test verify --test bad_input --test security_edges|"
+    "jwks|crates/cognito-auth/src/jwks/mod.rs|--test verify --test security_edges|"
+    "m2m-source|crates/cognito-auth/src/m2m/source.rs|--test m2m|"
+    "bearer-tower|crates/cognito-auth/src/bearer/tower.rs|--test m2m|"
+    "bearer-reqwest|crates/cognito-auth/src/bearer/reqwest_mw.rs|--test m2m|"
+    "srp-checks|crates/cognito-auth/src/srp.rs|--lib --test srp_vectors --test srp_zeroize --test user_recorded|check_challenge|secret_block_bytes|hex_decode|is_hex|pad_hex|claim_signature|with_private_bytes"
+)
+
+wanted=" $* "
+summary=()
+missed_total=0
+for m in "${modules[@]}"; do
+    IFS='|' read -r name file tests re <<<"$m"
+    if [ -n "$*" ] && [[ "$wanted" != *" $name "* ]]; then
+        continue
+    fi
+    out="$root/mutants.out/$name"
+    rm -rf "$out"
+    log "mutating $file ($name)"
+    args=(mutants --no-shuffle -p cognito-auth --all-features -f "$file" -o "$out")
+    if [ -n "$re" ]; then
+        args+=(--re "$re")
+    fi
+    # Exit status 2 means "some mutants were missed": summarised below.
+    # shellcheck disable=SC2086
+    cargo "${args[@]}" -- $tests >&2 || true
+    dir="$out/mutants.out"
+    count() { [ -f "$dir/$1.txt" ] && grep -c . "$dir/$1.txt" || echo 0; }
+    caught=$(count caught)
+    missed=$(count missed)
+    unviable=$(count unviable)
+    timeout=$(count timeout)
+    viable=$((caught + missed + timeout))
+    score="n/a"
+    if [ "$viable" -gt 0 ]; then score="$(( (caught + timeout) * 100 / viable ))%"; fi
+    summary+=("$(printf '%-16s %7s %7s %9s %8s %7s' "$name" "$caught" "$missed" "$unviable" "$timeout" "$score")")
+    missed_total=$((missed_total + missed))
+    if [ "$missed" -gt 0 ]; then
+        log "missed in $name:"
+        cat "$dir/missed.txt" >&2
+    fi
+done
+printf '%-16s %7s %7s %9s %8s %7s\n' module caught missed unviable timeout score
+printf '%s\n' "${summary[@]}"
+[ "$missed_total" -eq 0 ]
