@@ -8,7 +8,25 @@ use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use futures_util::future::LocalBoxFuture;
 
+use cognito_auth::web::RequestView;
+
 use super::{AuthConfig, Authenticator, to_actix};
+
+/// [`RequestView`] over an actix request (actix-web uses its own `http` version).
+struct View<'a>(&'a ServiceRequest);
+
+impl RequestView for View<'_> {
+    fn headers2(&self, name: &str) -> [Option<&[u8]>; 2] {
+        let mut it = self.0.headers().get_all(name);
+        [
+            it.next().map(|v| v.as_bytes()),
+            it.next().map(|v| v.as_bytes()),
+        ]
+    }
+    fn query(&self) -> Option<&str> {
+        Some(self.0.query_string()).filter(|q| !q.is_empty())
+    }
+}
 
 /// Middleware authenticating every request with an [`Authenticator`].
 #[derive(Clone, Debug)]
@@ -67,12 +85,14 @@ where
         let service = Rc::clone(&self.service);
         let auth = self.auth.clone();
         Box::pin(async move {
-            let outcome = {
+            let outcome = if auth.reads_header_only() {
                 let values = req
                     .headers()
                     .get_all(auth.header_name())
                     .map(|v| v.as_bytes());
                 auth.authenticate(values).await
+            } else {
+                auth.authenticate_request(&View(&req)).await
             };
             match outcome {
                 Ok(principal) => {

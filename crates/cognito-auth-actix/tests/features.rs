@@ -141,3 +141,80 @@ async fn activity_is_tracked() {
         [("svc-a", 2), ("svc-b", 1)]
     );
 }
+
+#[actix_web::test]
+async fn tokens_from_a_cookie_or_a_query_parameter_and_group_guards() {
+    use cognito_auth::web::{Guard, TokenLocation};
+    let issuer = LocalIssuer::start().await;
+    let token = issuer.access_token().client_id("browser").sign();
+    for (location, ok_req, ignored_req) in [
+        (
+            TokenLocation::HeaderOrCookie("sid".into()),
+            test::TestRequest::get()
+                .uri("/who")
+                .insert_header(("cookie", format!("a=b; sid={token}"))),
+            test::TestRequest::get()
+                .uri("/who")
+                .insert_header(("cookie", format!("other={token}"))),
+        ),
+        (
+            TokenLocation::Query("access_token".into()),
+            test::TestRequest::get().uri(&format!("/who?access_token={token}")),
+            test::TestRequest::get()
+                .uri("/who")
+                .insert_header(("cookie", format!("access_token={token}"))),
+        ),
+    ] {
+        let mut cfg = config(&issuer);
+        cfg.token_location = location;
+        let app = test::init_service(
+            App::new()
+                .route(
+                    "/who",
+                    web::get().to(|p: Principal| async move { p.client_id().to_owned() }),
+                )
+                .wrap(CognitoAuth::from_config(&cfg).unwrap()),
+        )
+        .await;
+        let resp = test::call_service(&app, ok_req.to_request()).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(test::read_body(resp).await, "browser");
+        let resp = test::call_service(&app, ignored_req.to_request()).await;
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let mut cfg = config(&issuer);
+    cfg.token_use = Some(AcceptedTokenUse::Id);
+    let app = test::init_service(
+        App::new()
+            .service(
+                cognito_auth_actix::guarded(
+                    "/staff",
+                    Guard::authenticated().any_group(["admins", "support"]),
+                )
+                .get(&[], || async { "staff" }),
+            )
+            .wrap(CognitoAuth::from_config(&cfg).unwrap()),
+    )
+    .await;
+    for (groups, expected) in [
+        (vec![], StatusCode::FORBIDDEN),
+        (vec!["support"], StatusCode::OK),
+        (vec!["guests"], StatusCode::FORBIDDEN),
+    ] {
+        let t = issuer
+            .id_token()
+            .client_id("web")
+            .groups(groups.clone())
+            .sign();
+        let req = test::TestRequest::get()
+            .uri("/staff")
+            .insert_header(("authorization", format!("Bearer {t}")))
+            .to_request();
+        assert_eq!(
+            test::call_service(&app, req).await.status(),
+            expected,
+            "{groups:?}"
+        );
+    }
+}

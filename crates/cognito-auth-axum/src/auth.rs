@@ -63,13 +63,15 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let auth = self.auth.clone();
         Box::pin(async move {
-            let outcome = {
+            let outcome = if auth.reads_header_only() {
                 let values = req
                     .headers()
                     .get_all(auth.header_name())
                     .iter()
                     .map(HeaderValue::as_bytes);
                 auth.authenticate(values).await
+            } else {
+                auth.authenticate_request(&req).await
             };
             match outcome {
                 Ok(principal) => {

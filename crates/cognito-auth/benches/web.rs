@@ -1,7 +1,7 @@
 //! The per-request authentication step of the web integrations: header parsing, cached
 //! verification, policy, principal. `cargo bench -p cognito-auth --features web --bench web`
 
-use cognito_auth::verify::{AcceptedTokenUse, TokenUse, Verifier};
+use cognito_auth::verify::{TokenUse, Verifier};
 use cognito_auth::web::{AuthConfig, parse_credentials};
 use cognito_auth_testkit::{Kind, SigningKey, TokenBuilder, jwks_json};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -24,11 +24,10 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let cfg = AuthConfig {
-        token_use: Some(AcceptedTokenUse::Access),
         allowed_clients: Some(vec!["bench".into()]),
         ..AuthConfig::default()
     };
-    let auth = cfg.authenticator_with(verifier);
+    let auth = cfg.authenticator_with(verifier).unwrap();
     auth.authenticate([header.as_bytes()])
         .now_or_never()
         .unwrap()

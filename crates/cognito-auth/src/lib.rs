@@ -70,6 +70,7 @@ pub mod secret;
 #[cfg(feature = "user")]
 pub mod srp;
 mod strict_json;
+mod telemetry;
 // SRP (feature user) uses the calendar; identity pools use RFC 3339. Only builds with both
 // use all of it.
 mod oauth2;

@@ -307,9 +307,8 @@ impl JwksSource {
         let this = Arc::clone(self);
         handle.spawn(async move {
             let seen = this.state.load().attempts;
-            if let Err(e) = this.refresh(seen).await {
-                tracing::warn!(url = this.url.as_deref(), error = %e, "background JWKS refresh failed; serving the last good keys");
-            }
+            // A failure is logged where it happens (fetch_and_store).
+            let _ = this.refresh(seen).await;
             this.refreshing.store(false, Ordering::Release);
         });
     }
@@ -329,8 +328,10 @@ impl JwksSource {
     }
 
     async fn fetch_and_store(&self) -> Result<(), JwksError> {
+        let started = Instant::now();
         let result = self.fetch().await;
         let now = Instant::now();
+        crate::telemetry::jwks_fetch(result.is_ok(), now - started);
         let old = self.state.load_full();
         let next = match result {
             Ok(keys) => {
@@ -339,7 +340,16 @@ impl JwksSource {
                 } else {
                     old.epoch + 1
                 };
-                tracing::debug!(url = self.url.as_deref(), keys = keys.len(), "JWKS fetched");
+                if epoch != old.epoch && old.fetched_at.is_some() {
+                    tracing::info!(
+                        target: "cognito_auth::jwks",
+                        url = self.url.as_deref(),
+                        keys = keys.len(),
+                        "JWKS rotated: a key was removed or replaced; tokens it signed verify again"
+                    );
+                } else {
+                    tracing::info!(target: "cognito_auth::jwks", url = self.url.as_deref(), keys = keys.len(), "JWKS fetched");
+                }
                 KeyState {
                     keys: Arc::new(keys),
                     fetched_at: Some(now),
@@ -349,14 +359,31 @@ impl JwksSource {
                     epoch,
                 }
             }
-            Err(e) => KeyState {
-                keys: Arc::clone(&old.keys),
-                fetched_at: old.fetched_at,
-                next_refresh: Some(now + self.cfg.retry_interval),
-                attempts: old.attempts + 1,
-                last_error: Some(e),
-                epoch: old.epoch,
-            },
+            Err(e) => {
+                match old.fetched_at {
+                    Some(at) => tracing::warn!(
+                        target: "cognito_auth::jwks",
+                        url = self.url.as_deref(),
+                        error = %crate::transport::error_chain(&e),
+                        keys_age_s = now.saturating_duration_since(at).as_secs(),
+                        "JWKS fetch failed; serving the last good keys"
+                    ),
+                    None => tracing::warn!(
+                        target: "cognito_auth::jwks",
+                        url = self.url.as_deref(),
+                        error = %crate::transport::error_chain(&e),
+                        "JWKS fetch failed; no keys yet, tokens cannot be checked"
+                    ),
+                }
+                KeyState {
+                    keys: Arc::clone(&old.keys),
+                    fetched_at: old.fetched_at,
+                    next_refresh: Some(now + self.cfg.retry_interval),
+                    attempts: old.attempts + 1,
+                    last_error: Some(e),
+                    epoch: old.epoch,
+                }
+            }
         };
         let outcome = match &next.last_error {
             Some(e) => Err(e.clone()),

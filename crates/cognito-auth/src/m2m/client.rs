@@ -270,14 +270,37 @@ impl M2mClient {
         let retry = &self.inner.retry;
         let started = Instant::now();
         let mut attempt = 0u32;
+        let scope_set = scopes.joined();
         loop {
+            let sent = Instant::now();
             let result = self.fetch_once(scopes).await;
+            crate::telemetry::m2m_request(result.is_ok(), sent.elapsed());
             let err = match result {
-                Ok(t) => return Ok(t),
+                Ok(t) => {
+                    tracing::info!(
+                        target: "cognito_auth::m2m",
+                        client_id = %self.inner.client_id,
+                        scopes = %scope_set,
+                        expires_in_s = t.expires_in().as_secs(),
+                        attempts = attempt + 1,
+                        "client-credentials token obtained"
+                    );
+                    return Ok(t);
+                }
                 Err(e) => e,
             };
             attempt += 1;
             if !err.is_retryable() || attempt > retry.max_retries {
+                tracing::warn!(
+                    target: "cognito_auth::m2m",
+                    client_id = %self.inner.client_id,
+                    scopes = %scope_set,
+                    attempts = attempt,
+                    status = err.status(),
+                    retry_after_s = err.retry_after().map(|d| d.as_secs()),
+                    error = %crate::transport::error_chain(&err),
+                    "client-credentials token request failed"
+                );
                 return Err(err);
             }
             let wait = match err.retry_after() {
@@ -285,9 +308,24 @@ impl M2mClient {
                 None => retry.backoff(attempt),
             };
             if started.elapsed() + wait > retry.max_elapsed {
+                tracing::warn!(
+                    target: "cognito_auth::m2m",
+                    client_id = %self.inner.client_id,
+                    scopes = %scope_set,
+                    retry_after_s = err.retry_after().map(|d| d.as_secs()),
+                    "client-credentials token request failed; the retry budget is spent"
+                );
                 return Err(err);
             }
-            tracing::debug!(attempt, ?wait, error = %err, "retrying token request");
+            tracing::debug!(
+                target: "cognito_auth::m2m",
+                client_id = %self.inner.client_id,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                retry_after_s = err.retry_after().map(|d| d.as_secs()),
+                error = %err,
+                "retrying the token request"
+            );
             tokio::time::sleep(wait).await;
         }
     }

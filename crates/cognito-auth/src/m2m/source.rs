@@ -280,10 +280,19 @@ impl TokenSource {
                 .last_unauthorized_refetch
                 .is_some_and(|at| now.saturating_duration_since(at) < budget)
             {
+                tracing::debug!(
+                    target: "cognito_auth::m2m",
+                    "a downstream refused the token (401) again within the retry budget: passing the 401 on"
+                );
                 decision = Some(false);
                 return;
             }
             ctl.last_unauthorized_refetch = Some(now);
+            tracing::info!(
+                target: "cognito_auth::m2m",
+                scopes = %e.scopes.joined(),
+                "a downstream refused the token (401): dropping it, one refetch allowed"
+            );
             e.current.rcu(|cur| match cur {
                 Some(c) if c.token.same_as(token) => None,
                 other => other.clone(),
@@ -412,9 +421,14 @@ impl TokenSource {
                 }
                 Err(e) => {
                     if let Some(ra) = e.retry_after() {
-                        ctl.blocked_until = Some(Instant::now() + ra.min(policy.max_retry_after));
+                        let pause = ra.min(policy.max_retry_after);
+                        ctl.blocked_until = Some(Instant::now() + pause);
+                        tracing::warn!(
+                            target: "cognito_auth::m2m",
+                            pause_s = pause.as_secs(),
+                            "the token endpoint asked for a pause (Retry-After): no request until it passes"
+                        );
                     }
-                    tracing::warn!(error = %e, "client-credentials token request failed");
                 }
             }
             ctl.inflight = None;

@@ -277,15 +277,60 @@ impl Verifier {
 
     /// Verifies `token`, applies its pool's client rule and the configured [`Policy`].
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, VerifyError> {
-        let t = self.authenticate(token).await?;
-        self.check_client(&t)?;
-        self.inner.policy.check(&t)?;
-        Ok(t)
+        self.verify_with(token, &self.inner.policy).await
     }
 
     /// Verifies `token`, applies its pool's client rule and `policy` instead of the
     /// configured one.
+    ///
+    /// With a `tracing` subscriber at debug level for `cognito_auth::verify`, each call is a
+    /// `verify` span carrying the token's fingerprint (never the token), the outcome, the
+    /// reason code and the client.
     pub async fn verify_with(
+        &self,
+        token: &str,
+        policy: &Policy,
+    ) -> Result<VerifiedToken, VerifyError> {
+        let result = if tracing::enabled!(target: "cognito_auth::verify", tracing::Level::DEBUG) {
+            use tracing::Instrument;
+            let span = tracing::debug_span!(
+                target: "cognito_auth::verify",
+                "verify",
+                token = %crate::telemetry::fingerprint(token),
+                outcome = tracing::field::Empty,
+                reason = tracing::field::Empty,
+                client_id = tracing::field::Empty,
+            );
+            let r = self
+                .verify_inner(token, policy)
+                .instrument(span.clone())
+                .await;
+            match &r {
+                Ok(t) => {
+                    span.record("outcome", "accepted");
+                    span.record("client_id", t.client_id());
+                }
+                Err(e) => {
+                    span.record("outcome", e.kind().as_str());
+                    span.record("reason", e.reason().as_str());
+                }
+            }
+            span.in_scope(|| match &r {
+                Ok(_) => tracing::debug!(target: "cognito_auth::verify", "token accepted"),
+                Err(e) => tracing::debug!(target: "cognito_auth::verify", reason = e.reason().as_str(), kind = e.kind().as_str(), "token refused"),
+            });
+            r
+        } else {
+            self.verify_inner(token, policy).await
+        };
+        match &result {
+            Ok(_) => crate::telemetry::verification(true, "ok"),
+            Err(e) => crate::telemetry::verification(false, e.reason().as_str()),
+        }
+        result
+    }
+
+    async fn verify_inner(
         &self,
         token: &str,
         policy: &Policy,
@@ -389,8 +434,10 @@ impl Verifier {
             return Ok(None);
         }
         let Some(entry) = cache.get(token) else {
+            crate::telemetry::token_cache(false, cache.len());
             return Ok(None);
         };
+        crate::telemetry::token_cache(true, cache.len());
         if self.inner.issuers[entry.issuer].jwks.epoch() != entry.epoch {
             // A key was removed or replaced since: verify from scratch.
             cache.remove(token);

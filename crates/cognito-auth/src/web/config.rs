@@ -5,7 +5,9 @@ use std::time::Duration;
 use crate::verify::{AcceptedTokenUse, ConfigError, PoolConfig, ScopeMatch, Verifier};
 
 use super::authenticator::AuthInner;
-use super::{Authenticator, CustomResponder, ErrorFormat, GuardDefaults, ResponseOptions};
+use super::{
+    Authenticator, CustomResponder, ErrorFormat, GuardDefaults, ResponseOptions, TokenLocation,
+};
 
 /// Whether requests without bearer credentials are refused.
 ///
@@ -174,6 +176,16 @@ pub struct AuthConfig {
     pub user_mapping: UserMappingConfig,
     /// Client activity tracking.
     pub activity: ActivityConfig,
+    /// Where the token is read from: `header` (default), `cookie:<name>`,
+    /// `header_or_cookie:<name>` or `query:<name>` (see [`TokenLocation`] for the
+    /// trade-offs); custom extractors from code.
+    pub token_location: TokenLocation,
+    /// Offline keys: a JWKS document (JSON text); nothing is fetched.
+    pub jwks_json: Option<String>,
+    /// Offline keys from a JWKS file, read when the verifier is built.
+    pub jwks_file: Option<std::path::PathBuf>,
+    /// Regions the user pool is replicated to (tokens issued there are trusted too).
+    pub replica_regions: Vec<String>,
     /// A custom error renderer (code only).
     #[serde(skip)]
     pub custom_responder: Option<CustomResponder>,
@@ -200,6 +212,10 @@ impl Default for AuthConfig {
             leeway_seconds: 5,
             user_mapping: UserMappingConfig::None,
             activity: ActivityConfig::default(),
+            token_location: TokenLocation::Header,
+            jwks_json: None,
+            jwks_file: None,
+            replica_regions: Vec::new(),
             custom_responder: None,
         }
     }
@@ -313,13 +329,21 @@ impl AuthConfig {
         activity: ActivityConfig => activity = std::convert::identity;
         /// A custom error renderer.
         custom_responder: CustomResponder => custom_responder = Some;
+        /// Where the token is read from.
+        token_location: TokenLocation => token_location = std::convert::identity;
+        /// Offline keys (a JWKS document).
+        jwks_json: impl Into<String> => jwks_json = |v: _| Some(Into::into(v));
+        /// Offline keys from a JWKS file.
+        jwks_file: impl Into<std::path::PathBuf> => jwks_file = |v: _| Some(Into::into(v));
     }
 
     /// Reads `COGNITO_*` variables: the verifier's (see
     /// [`crate::verify::VerifierBuilder::from_env_with`]) plus `COGNITO_AUTH_HEADER`,
     /// `COGNITO_AUTH_SCHEME`, `COGNITO_AUTH_MODE` (`required`/`permissive`),
     /// `COGNITO_FAIL_ON_INVALID_BEARER` (`true`/`false`), `COGNITO_ERROR_FORMAT`
-    /// (`json`/`text`), `COGNITO_ACTIVITY_DATABASE_URL` (enables tracking).
+    /// (`json`/`text`), `COGNITO_ACTIVITY_DATABASE_URL` (enables tracking),
+    /// `COGNITO_TOKEN_LOCATION` (`header`, `cookie:<name>`, `header_or_cookie:<name>`,
+    /// `query:<name>`), `COGNITO_REPLICA_REGIONS`, `COGNITO_JWKS_FILE` (offline keys).
     /// `COGNITO_CLIENT_IDS` is a list of app clients or `*` for any (one of the two is
     /// required).
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -408,6 +432,15 @@ impl AuthConfig {
             c.activity.enabled = true;
             c.activity.database_url = v;
         }
+        if let Some(v) = val("COGNITO_TOKEN_LOCATION") {
+            c.token_location = v
+                .parse()
+                .map_err(|e: String| ConfigError::invalid("COGNITO_TOKEN_LOCATION", e))?;
+        }
+        if let Some(v) = list("COGNITO_REPLICA_REGIONS") {
+            c.replica_regions = v;
+        }
+        c.jwks_file = val("COGNITO_JWKS_FILE").map(Into::into);
         Ok(c)
     }
 
@@ -416,7 +449,8 @@ impl AuthConfig {
         let mut pool = match (&self.issuer, &self.user_pool_id) {
             (Some(iss), _) => PoolConfig::issuer_url(iss.clone()),
             (None, Some(pool)) => {
-                let p = PoolConfig::user_pool(pool.clone());
+                let p = PoolConfig::user_pool(pool.clone())
+                    .replica_regions(self.replica_regions.clone());
                 match &self.region {
                     Some(r) => p.region(r.clone()),
                     None => p,
@@ -426,6 +460,36 @@ impl AuthConfig {
         };
         if let Some(j) = &self.jwks_url {
             pool = pool.jwks_url(j.clone());
+        }
+        match (&self.jwks_json, &self.jwks_file) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::invalid(
+                    "jwks_file",
+                    "set jwks_json or jwks_file, not both",
+                ));
+            }
+            (Some(json), None) => pool = pool.jwks_json(json.clone()),
+            (None, Some(path)) => {
+                use std::io::Read;
+                const MAX: u64 = 1024 * 1024;
+                let cannot = |e: std::io::Error| {
+                    ConfigError::invalid(
+                        "jwks_file",
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                };
+                let mut json = String::new();
+                std::fs::File::open(path)
+                    .map_err(cannot)?
+                    .take(MAX + 1)
+                    .read_to_string(&mut json)
+                    .map_err(cannot)?;
+                if json.len() as u64 > MAX {
+                    return Err(ConfigError::invalid("jwks_file", "larger than 1 MiB"));
+                }
+                pool = pool.jwks_json(json);
+            }
+            (None, None) => {}
         }
         let mut b = Verifier::builder()
             .pool(pool)
@@ -444,14 +508,54 @@ impl AuthConfig {
         b.build()
     }
 
-    /// An [`Authenticator`] with a verifier built from these settings.
-    pub fn authenticator(&self) -> Result<Authenticator, ConfigError> {
-        Ok(self.authenticator_with(self.verifier()?))
+    /// The settings of these that configure a verifier, by name, when set: with
+    /// [`AuthConfig::authenticator_with`] they would be ignored, so they are refused.
+    fn verifier_settings(&self) -> Vec<&'static str> {
+        let mut set = Vec::new();
+        let defaults = AuthConfig::default();
+        for (name, on) in [
+            ("region", self.region.is_some()),
+            ("user_pool_id", self.user_pool_id.is_some()),
+            ("issuer", self.issuer.is_some()),
+            ("jwks_url", self.jwks_url.is_some()),
+            ("jwks_json", self.jwks_json.is_some()),
+            ("jwks_file", self.jwks_file.is_some()),
+            ("replica_regions", !self.replica_regions.is_empty()),
+            ("token_use", self.token_use.is_some()),
+            ("audience", self.audience.is_some()),
+            (
+                "leeway_seconds",
+                self.leeway_seconds != defaults.leeway_seconds,
+            ),
+        ] {
+            if on {
+                set.push(name);
+            }
+        }
+        set
     }
 
-    /// An [`Authenticator`] using `verifier` (its policy applies; the allowlist of these
-    /// settings is also enforced).
-    pub fn authenticator_with(&self, verifier: Verifier) -> Authenticator {
+    /// An [`Authenticator`] with a verifier built from these settings.
+    pub fn authenticator(&self) -> Result<Authenticator, ConfigError> {
+        Ok(self.web_authenticator(self.verifier()?))
+    }
+
+    /// An [`Authenticator`] around an existing `verifier`: these settings supply the web
+    /// part (header, mode, errors, default client allowlist for guards, token location). The
+    /// verifier's own settings (pools, keys, token use, client rule, leeway) come from the
+    /// verifier alone: setting them here too is an error, never silently ignored.
+    pub fn authenticator_with(&self, verifier: Verifier) -> Result<Authenticator, ConfigError> {
+        let conflicting = self.verifier_settings();
+        if !conflicting.is_empty() {
+            return Err(ConfigError::invalid(
+                conflicting.join(", "),
+                "these configure the verifier, which is given: set them on the verifier, or build it from these settings with authenticator()",
+            ));
+        }
+        Ok(self.web_authenticator(verifier))
+    }
+
+    pub(super) fn web_authenticator(&self, verifier: Verifier) -> Authenticator {
         Authenticator {
             inner: Arc::new(AuthInner {
                 verifier,
@@ -471,6 +575,7 @@ impl AuthConfig {
                     custom: self.custom_responder.clone(),
                 },
                 activity: None,
+                location: self.token_location.clone(),
             }),
         }
     }

@@ -94,6 +94,29 @@ impl AuthError {
         }
     }
 
+    /// The status as a metric label: `401`, `403`, `500` or `503`.
+    pub fn status_label(&self) -> &'static str {
+        match self.status() {
+            401 => "401",
+            403 => "403",
+            503 => "503",
+            _ => "500",
+        }
+    }
+
+    /// A stable code for logs: the verification [`Reason`] where there is one, else
+    /// `missing_credentials`, `malformed_header`, `user_not_found` or `internal`.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            AuthError::MissingCredentials => "missing_credentials",
+            AuthError::MalformedHeader => "malformed_header",
+            AuthError::InvalidToken(e) | AuthError::Unavailable(e) => e.reason().as_str(),
+            AuthError::Forbidden { reason, .. } => reason.as_str(),
+            AuthError::UserNotFound => "user_not_found",
+            AuthError::Internal(_) => "internal",
+        }
+    }
+
     /// The fixed, client-facing message.
     pub fn detail(&self) -> &'static str {
         match self {

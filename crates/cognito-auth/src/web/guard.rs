@@ -27,8 +27,9 @@ pub enum UnlistedMethod {
     Allow,
 }
 
-/// A route guard: authentication required, plus optional scopes (all/any), per-method scopes
-/// and a client allowlist. The same logic serves every web integration.
+/// A route guard: authentication required, plus optional scopes (all/any), per-method scopes,
+/// `cognito:groups` (any/all) and a client allowlist. The same logic serves every web
+/// integration.
 ///
 /// ```
 /// use cognito_auth::verify::ScopeMatch;
@@ -40,7 +41,8 @@ pub enum UnlistedMethod {
 /// let per_method = Guard::authenticated()
 ///     .method_scopes("GET", ["orders/read"])
 ///     .method_scopes("POST", ["orders/write"]);
-/// # let _ = (read_or_write, per_method);
+/// let staff = Guard::authenticated().any_group(["admins", "support"]);
+/// # let _ = (read_or_write, per_method, staff);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[must_use]
@@ -50,6 +52,8 @@ pub struct Guard {
     methods: Option<HashMap<String, Vec<String>>>,
     unlisted: UnlistedMethod,
     clients: Option<Vec<String>>,
+    groups: Vec<String>,
+    group_match: ScopeMatch,
 }
 
 impl Guard {
@@ -123,6 +127,28 @@ impl Guard {
         self
     }
 
+    /// Requires at least one of `groups` in the token's `cognito:groups` (ID tokens, and
+    /// access tokens of users in groups). Refused with 403 `missing_group`.
+    pub fn any_group<I, S>(mut self, groups: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.groups = groups.into_iter().map(Into::into).collect();
+        self.group_match = ScopeMatch::Any;
+        self
+    }
+    /// Requires every one of `groups` in the token's `cognito:groups`.
+    pub fn all_groups<I, S>(mut self, groups: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.groups = groups.into_iter().map(Into::into).collect();
+        self.group_match = ScopeMatch::All;
+        self
+    }
+
     /// The HTTP methods this guard lists scopes for (uppercase; `HEAD` counts as `GET`).
     pub fn listed_methods(&self) -> impl Iterator<Item = &str> {
         self.methods
@@ -133,6 +159,30 @@ impl Guard {
     /// Checks a request. `principal` is `None` for anonymous requests (permissive mode).
     /// `HEAD` is checked as `GET`.
     pub fn check(
+        &self,
+        principal: Option<&ServicePrincipal>,
+        method: &str,
+        defaults: &GuardDefaults,
+    ) -> Result<(), AuthError> {
+        let outcome = self.decide(principal, method, defaults);
+        match &outcome {
+            Ok(()) => crate::telemetry::web_decision("guard", "passed"),
+            Err(e) => {
+                crate::telemetry::web_decision("guard", e.status_label());
+                tracing::debug!(
+                    target: "cognito_auth::web",
+                    status = e.status(),
+                    reason = e.reason_code(),
+                    method,
+                    client_id = principal.map(|p| p.client_id()),
+                    "request refused by a route guard"
+                );
+            }
+        }
+        outcome
+    }
+
+    fn decide(
         &self,
         principal: Option<&ServicePrincipal>,
         method: &str,
@@ -149,6 +199,19 @@ impl Guard {
             if !allowed.iter().any(|c| c == p.client_id()) {
                 return Err(AuthError::Forbidden {
                     reason: Reason::ClientNotAllowed,
+                    required_scopes: Vec::new(),
+                });
+            }
+        }
+        if !self.groups.is_empty() {
+            let has = |g: &String| p.in_group(g);
+            let ok = match self.group_match {
+                ScopeMatch::All => self.groups.iter().all(has),
+                ScopeMatch::Any => self.groups.iter().any(has),
+            };
+            if !ok {
+                return Err(AuthError::Forbidden {
+                    reason: Reason::MissingGroup,
                     required_scopes: Vec::new(),
                 });
             }

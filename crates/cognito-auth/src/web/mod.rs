@@ -21,7 +21,7 @@ mod header;
 mod principal;
 mod user;
 
-pub use authenticator::{ActivitySink, Authenticator};
+pub use authenticator::{ActivitySink, Authenticator, RequestView, TokenExtractor, TokenLocation};
 pub use config::{ActivityConfig, AuthConfig, AuthMode, UserMappingConfig};
 pub use error::{
     AuthError, CustomResponder, ErrorFormat, ErrorResponse, ResponseOptions, messages,

@@ -335,7 +335,11 @@ async fn failed_background_refreshes_back_off() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     source.token().await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(issuer.token_requests(), 2, "the next attempt after the back-off");
+    assert_eq!(
+        issuer.token_requests(),
+        2,
+        "the next attempt after the back-off"
+    );
     issuer.clear_faults();
 }
 
