@@ -31,6 +31,14 @@ pub(crate) fn from_unix_secs(secs: u64) -> SystemTime {
         .min(far_future())
 }
 
+/// The time `secs` (fractional, as AWS JSON timestamps are) after the Unix epoch; `None`
+/// when negative, not finite or beyond year 9999.
+#[cfg_attr(not(feature = "user"), allow(dead_code))]
+pub(crate) fn from_epoch_secs_f64(secs: f64) -> Option<SystemTime> {
+    let d = Duration::try_from_secs_f64(secs).ok()?;
+    UNIX_EPOCH.checked_add(d).filter(|t| *t <= far_future())
+}
+
 /// Whether `at` is within `margin` of now, or past (saturating).
 pub(crate) fn within(at: SystemTime, margin: Duration) -> bool {
     SystemTime::now()

@@ -44,6 +44,8 @@ pub enum CognitoErrorKind {
     SoftwareTokenMfaNotFound,
     /// `InternalErrorException` or an unparsable 5xx answer.
     Internal,
+    /// `WebAuthnNotEnabledException`: passkeys are not enabled for the pool or app client.
+    WebAuthnNotEnabled,
     /// Any other type, by name.
     Other(String),
 }
@@ -71,6 +73,7 @@ impl CognitoErrorKind {
             "EnableSoftwareTokenMFAException" => EnableSoftwareTokenMfa,
             "SoftwareTokenMFANotFoundException" => SoftwareTokenMfaNotFound,
             "InternalErrorException" => Internal,
+            "WebAuthnNotEnabledException" => WebAuthnNotEnabled,
             other => Other(other.to_owned()),
         }
     }
@@ -99,6 +102,7 @@ impl CognitoErrorKind {
             EnableSoftwareTokenMfa => "EnableSoftwareTokenMFAException",
             SoftwareTokenMfaNotFound => "SoftwareTokenMFANotFoundException",
             Internal => "InternalErrorException",
+            WebAuthnNotEnabled => "WebAuthnNotEnabledException",
             Other(s) => s,
         }
     }

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::{DeviceCredentials, MfaType, Session, UserError};
+use super::{AuthFactor, DeviceCredentials, FirstFactor, MfaType, Session, UserError};
 use crate::secret::Password;
 
 /// One step of a sign-in: done, or a challenge the caller answers with
@@ -60,6 +60,28 @@ pub enum ChallengeKind {
         /// Methods that can be set up.
         options: Vec<MfaType>,
     },
+    /// `SELECT_CHALLENGE` (choice-based sign-in): choose a first factor with
+    /// [`ChallengeAnswer::Choose`].
+    SelectChallenge {
+        /// The factors this user may sign in with.
+        available: Vec<AuthFactor>,
+    },
+    /// `SMS_OTP`: the passwordless code sent by SMS.
+    SmsOtp {
+        /// Masked phone number.
+        destination: Option<String>,
+    },
+    /// `WEB_AUTHN`: sign in with a passkey. Pass the options to the platform authenticator
+    /// (`navigator.credentials.get({ publicKey })` in a browser) and answer with
+    /// [`ChallengeAnswer::WebAuthnCredential`] holding its assertion as JSON.
+    WebAuthn {
+        /// `CREDENTIAL_REQUEST_OPTIONS`: the WebAuthn `PublicKeyCredentialRequestOptions` as
+        /// JSON.
+        credential_request_options: String,
+    },
+    /// `CUSTOM_CHALLENGE`: a round of custom authentication; the challenge's public
+    /// parameters are in [`Challenge::parameters`]. Answer with [`ChallengeAnswer::Custom`].
+    CustomChallenge,
 }
 
 /// A pending challenge. `Debug` never prints the session.
@@ -106,10 +128,18 @@ pub enum ChallengeAnswer {
         /// Attributes by name (with or without the `userAttributes.` prefix).
         attributes: BTreeMap<String, String>,
     },
-    /// For `SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`, and `MFA_SETUP` after `setup_totp`.
+    /// For `SOFTWARE_TOKEN_MFA`, `SMS_MFA`, `EMAIL_OTP`, `SMS_OTP`, and `MFA_SETUP` after
+    /// `setup_totp`.
     Code(String),
     /// For `SELECT_MFA_TYPE`.
     SelectMfa(MfaType),
+    /// For `SELECT_CHALLENGE`: the chosen first factor (with the password for
+    /// [`FirstFactor::Password`] and [`FirstFactor::PasswordSrp`]).
+    Choose(FirstFactor),
+    /// For `WEB_AUTHN`: the authenticator's assertion (`PublicKeyCredential`) as JSON.
+    WebAuthnCredential(String),
+    /// For `CUSTOM_CHALLENGE`: the answer the Verify Auth Challenge trigger checks.
+    Custom(String),
 }
 
 impl fmt::Debug for ChallengeAnswer {
@@ -122,6 +152,9 @@ impl fmt::Debug for ChallengeAnswer {
                 .finish(),
             ChallengeAnswer::Code(_) => f.write_str("Code(<redacted>)"),
             ChallengeAnswer::SelectMfa(t) => f.debug_tuple("SelectMfa").field(t).finish(),
+            ChallengeAnswer::Choose(c) => f.debug_tuple("Choose").field(c).finish(),
+            ChallengeAnswer::WebAuthnCredential(_) => f.write_str("WebAuthnCredential(<redacted>)"),
+            ChallengeAnswer::Custom(_) => f.write_str("Custom(<redacted>)"),
         }
     }
 }
@@ -144,7 +177,7 @@ pub(crate) fn parse_list(s: &str) -> Vec<String> {
 pub(crate) fn classify(
     name: &str,
     parameters: &BTreeMap<String, String>,
-    _available: &[String],
+    available: &[String],
 ) -> Result<ChallengeKind, UserError> {
     let mfa_list = |key: &str| -> Vec<MfaType> {
         parameters
@@ -190,6 +223,22 @@ pub(crate) fn classify(
         "MFA_SETUP" => ChallengeKind::MfaSetup {
             options: mfa_list("MFAS_CAN_SETUP"),
         },
+        "SELECT_CHALLENGE" => ChallengeKind::SelectChallenge {
+            available: available.iter().map(|a| AuthFactor::parse(a)).collect(),
+        },
+        "SMS_OTP" => ChallengeKind::SmsOtp { destination },
+        "WEB_AUTHN" => ChallengeKind::WebAuthn {
+            credential_request_options: parameters
+                .get("CREDENTIAL_REQUEST_OPTIONS")
+                .cloned()
+                .ok_or_else(|| {
+                    UserError::invalid(
+                        "RespondToAuthChallenge",
+                        "WEB_AUTHN without CREDENTIAL_REQUEST_OPTIONS",
+                    )
+                })?,
+        },
+        "CUSTOM_CHALLENGE" => ChallengeKind::CustomChallenge,
         other => {
             return Err(UserError::UnknownChallenge {
                 name: other.to_owned(),
@@ -217,9 +266,9 @@ mod tests {
     fn unknown_challenges_keep_their_parameters() {
         let mut p = BTreeMap::new();
         p.insert("X".to_owned(), "y".to_owned());
-        match classify("CUSTOM_CHALLENGE", &p, &[]).unwrap_err() {
+        match classify("FACE_SCAN", &p, &[]).unwrap_err() {
             UserError::UnknownChallenge { name, parameters } => {
-                assert_eq!(name, "CUSTOM_CHALLENGE");
+                assert_eq!(name, "FACE_SCAN");
                 assert_eq!(parameters["X"], "y");
             }
             other => panic!("{other:?}"),

@@ -2,10 +2,14 @@
 //! [`crate::blocking::BlockingUserPoolClient`]).
 //!
 //! - Sign-in ([`signin`](UserPoolClient::sign_in_srp)): `USER_SRP_AUTH` (the SRP math in
-//!   [`crate::srp`]), `USER_PASSWORD_AUTH`, and every challenge as a typed state machine the
-//!   caller drives ([`SignInStep`], [`Challenge`], [`ChallengeAnswer`]): new password, TOTP,
-//!   SMS and email codes, MFA selection, MFA setup, and remembered-device SRP (answered for
-//!   you when [`DeviceCredentials`] are given).
+//!   [`crate::srp`]), `USER_PASSWORD_AUTH`, choice-based `USER_AUTH`
+//!   ([`UserPoolClient::sign_in_user_auth`]: password, SRP, passwordless e-mail or SMS codes,
+//!   passkeys), `CUSTOM_AUTH` ([`UserPoolClient::sign_in_custom`], optionally after SRP), and
+//!   every challenge as a typed state machine the caller drives ([`SignInStep`],
+//!   [`Challenge`], [`ChallengeAnswer`]): factor choice, new password, TOTP, SMS and e-mail
+//!   codes, MFA selection, MFA setup, passkey assertion, custom challenges, and
+//!   remembered-device SRP (answered for you when [`DeviceCredentials`] are given).
+//! - Passkeys: register, list and delete ([`UserPoolClient::start_passkey_registration`]).
 //! - `SECRET_HASH` on every call that needs it, for the user name Cognito uses at that step;
 //!   `ClientMetadata` for Lambda triggers with [`UserPoolClient::with_client_metadata`].
 //! - Sessions: refresh (`REFRESH_TOKEN_AUTH`, keeping the refresh token unless Cognito
@@ -46,7 +50,9 @@ mod challenge;
 mod client;
 mod devices;
 mod error;
+mod factors;
 mod outcome;
+mod passkeys;
 mod session;
 mod signin;
 mod types;
@@ -55,7 +61,9 @@ pub(crate) mod wire;
 pub use challenge::{Challenge, ChallengeAnswer, ChallengeKind, SignInStep};
 pub use client::{UserPoolClient, UserPoolClientBuilder};
 pub use error::UserError;
+pub use factors::{AuthFactor, FirstFactor};
 pub use outcome::{AuthOutcome, AuthTokens};
+pub use passkeys::{Passkey, PasskeyRegistration};
 pub use types::{
     CodeDelivery, Device, DeviceCredentials, MfaPreference, MfaType, NewDeviceMetadata, Session,
     SignUpResult, UserInfo,

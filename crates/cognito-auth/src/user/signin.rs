@@ -327,9 +327,26 @@ impl UserPoolClient {
             ChallengeKind::SoftwareTokenMfa => Some("SOFTWARE_TOKEN_MFA_CODE"),
             ChallengeKind::SmsMfa { .. } => Some("SMS_MFA_CODE"),
             ChallengeKind::EmailOtp { .. } => Some("EMAIL_OTP_CODE"),
+            ChallengeKind::SmsOtp { .. } => Some("SMS_OTP_CODE"),
             _ => None,
         };
+        if matches!(&answer, ChallengeAnswer::Code(c) | ChallengeAnswer::Custom(c) | ChallengeAnswer::WebAuthnCredential(c) if c.trim().is_empty())
+        {
+            return Err(wrong("the answer is empty"));
+        }
         match (&challenge.kind, answer) {
+            (ChallengeKind::SelectChallenge { .. }, ChallengeAnswer::Choose(first)) => {
+                return self.choose_factor(challenge, first).await;
+            }
+            (ChallengeKind::WebAuthn { .. }, ChallengeAnswer::WebAuthnCredential(json)) => {
+                if serde_json::from_str::<serde::de::IgnoredAny>(&json).is_err() {
+                    return Err(wrong("the credential is not JSON"));
+                }
+                responses.insert("CREDENTIAL".into(), json.into());
+            }
+            (ChallengeKind::CustomChallenge, ChallengeAnswer::Custom(a)) => {
+                responses.insert("ANSWER".into(), a.into());
+            }
             (
                 ChallengeKind::NewPasswordRequired { .. },
                 ChallengeAnswer::NewPassword {

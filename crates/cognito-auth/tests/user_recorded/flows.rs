@@ -177,10 +177,19 @@ async fn recorded_email_otp_select_mfa_and_unknown_challenges() {
             .unwrap(),
     );
 
-    match c.sign_in_password("custom", "pw").await.unwrap_err() {
+    // A custom challenge after USER_PASSWORD_AUTH (Lambda triggers), with its parameters.
+    match c.sign_in_password("custom", "pw").await.unwrap() {
+        SignInStep::Challenge(ch) => {
+            assert_eq!(ch.kind, ChallengeKind::CustomChallenge);
+            assert_eq!(ch.parameters["question"], "What is 2+2?");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A challenge this version does not know keeps its name and parameters.
+    match c.sign_in_password("future", "pw").await.unwrap_err() {
         UserError::UnknownChallenge { name, parameters } => {
-            assert_eq!(name, "CUSTOM_CHALLENGE");
-            assert_eq!(parameters["question"], "What is 2+2?");
+            assert_eq!(name, "PALM_SCAN");
+            assert_eq!(parameters["hint"], "left hand");
         }
         other => panic!("{other:?}"),
     }

@@ -2,6 +2,9 @@
 //! - a strict SRP peer (server-side SRP written here, independently of the library) that
 //!   checks PASSWORD_VERIFIER and DEVICE_PASSWORD_VERIFIER signatures, SECRET_HASH and the
 //!   user names Cognito expects, and drives ConfirmDevice + DEVICE_SRP_AUTH end to end;
+//! - choice-based sign-in (`USER_AUTH`, `SELECT_CHALLENGE`), passwordless e-mail/SMS codes,
+//!   passkeys (`WEB_AUTHN`, registration, listing, deletion) and custom authentication
+//!   (`CUSTOM_AUTH`, after SRP or alone), modelled statefully from Cognito's API reference;
 //! - recorded request/response fixtures (fixtures/cognito_recorded.json) for RevokeToken,
 //!   ResendConfirmationCode, ListDevices, UpdateDeviceStatus, ForgetDevice,
 //!   GetTokensFromRefreshToken, EMAIL_OTP, SELECT_MFA_TYPE and an unknown challenge.
@@ -140,6 +143,7 @@ fn secret_hash(user: &str) -> String {
 
 // ---------------------------------------------------------------- the peer
 
+mod choice;
 mod flows;
 mod peer;
 use peer::{CLIENT, SECRET};

@@ -16,6 +16,8 @@ pub(crate) struct Peer {
     pub(crate) exchanges: HashMap<String, Exchange>,
     pub(crate) devices: HashMap<String, (BigUint, String, String)>,
     pub(crate) log: Vec<String>,
+    /// Choice-based, passwordless, passkey and custom-auth state (see `choice.rs`).
+    pub(crate) choice: super::choice::ChoiceState,
 }
 
 pub(crate) type Shared = Arc<Mutex<Peer>>;
@@ -132,6 +134,9 @@ pub(crate) async fn handle(
     let body: Value = serde_json::from_str(&body).unwrap();
     let mut peer = peer.lock().unwrap();
     peer.log.push(target.clone());
+    if let Some(r) = super::choice::handle(&mut peer, &target, &body) {
+        return r;
+    }
     let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
     match (
         target.as_str(),
@@ -180,6 +185,9 @@ pub(crate) async fn handle(
             );
             if s(r, "PASSWORD_CLAIM_SIGNATURE") != expected {
                 return err("NotAuthorizedException", "Incorrect username or password.");
+            }
+            if let Some(next) = super::choice::after_password(&mut peer, &s(&body, "Session")) {
+                return next;
             }
             match r.get("DEVICE_KEY").and_then(Value::as_str) {
                 Some(dk) if peer.devices.contains_key(dk) => axum::Json(json!({
