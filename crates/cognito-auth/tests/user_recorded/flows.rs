@@ -1,6 +1,5 @@
 //! The flows run against the peer.
 
-use super::peer::*;
 use super::*;
 
 fn done(step: SignInStep) -> cognito_auth::user::Session {
