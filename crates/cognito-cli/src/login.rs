@@ -1,15 +1,29 @@
-use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use cognito_auth::hosted_ui::{HostedUiClient, LoginOptions};
 use cognito_auth::secret::Password;
-use cognito_auth::user::{ChallengeAnswer, ChallengeKind, MfaType, SignInStep};
+use cognito_auth::user::{
+    AuthFactor, Challenge, ChallengeAnswer, ChallengeKind, FirstFactor, MfaType, SignInStep,
+};
 use serde_json::json;
 
+use crate::failure::{Failure, endpoint_origin, is_wrong_code, user_error};
+use crate::prompt::Prompter;
 use crate::store::{self, Method, Profile};
-use crate::{EXIT_NOT_AUTHENTICATED, EXIT_OK, EXIT_UNAVAILABLE, UsageError};
+use crate::{EXIT_NOT_AUTHENTICATED, EXIT_OK, EXIT_UNAVAILABLE};
+
+/// How many times a code may be typed within one sign-in.
+const CODE_ATTEMPTS: u32 = 3;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Passwordless {
+    /// A one-time code sent by e-mail (EMAIL_OTP).
+    Email,
+    /// A one-time code sent by SMS (SMS_OTP).
+    Sms,
+}
 
 #[derive(Args)]
 pub struct LoginArgs {
@@ -19,6 +33,17 @@ pub struct LoginArgs {
     /// Sign in with USER_SRP_AUTH (password prompt) instead of the hosted UI.
     #[arg(long)]
     pub srp: bool,
+    /// Sign in without a password: a one-time code by e-mail or SMS (choice-based sign-in;
+    /// the app client must allow USER_AUTH).
+    #[arg(long, value_enum, conflicts_with_all = ["srp", "choose", "custom"])]
+    pub passwordless: Option<Passwordless>,
+    /// Choice-based sign-in: choose among the ways Cognito offers for this user.
+    #[arg(long, conflicts_with_all = ["srp", "custom"])]
+    pub choose: bool,
+    /// Custom authentication (CUSTOM_AUTH, the pool's challenge triggers); with --srp the
+    /// password is proven first.
+    #[arg(long)]
+    pub custom: bool,
     /// Cognito domain (hosted UI).
     #[arg(long, env = "COGNITO_DOMAIN")]
     pub domain: Option<String>,
@@ -35,7 +60,7 @@ pub struct LoginArgs {
     /// User pool id (SRP; for the hosted UI, needed later by `cognito credentials`).
     #[arg(long = "user-pool-id", env = "COGNITO_USER_POOL_ID")]
     pub user_pool_id: Option<String>,
-    /// User name (SRP).
+    /// User name (asked for on a terminal when missing).
     #[arg(long)]
     pub username: Option<String>,
     /// Read the password, and any later answer, from stdin lines instead of the terminal.
@@ -67,32 +92,7 @@ pub struct LoginArgs {
     pub print: bool,
 }
 
-/// Reads answers from stdin (--password-stdin) or the terminal.
-struct Prompter {
-    stdin: bool,
-}
-
-impl Prompter {
-    fn line(&self, label: &str) -> Result<String, UsageError> {
-        eprint!("{label}");
-        let _ = std::io::stderr().flush();
-        let mut s = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut s)
-            .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
-        Ok(s.trim_end_matches(['\r', '\n']).to_owned())
-    }
-    fn secret(&self, label: &str) -> Result<String, UsageError> {
-        if self.stdin {
-            return self.line(label);
-        }
-        rpassword::prompt_password(label)
-            .map_err(|e| UsageError(format!("cannot read the password: {e}")))
-    }
-}
-
-fn output(args: &LoginArgs, profile: Profile) -> Result<u8, UsageError> {
+fn output(args: &LoginArgs, profile: Profile) -> Result<u8, Failure> {
     if args.print {
         println!(
             "{}",
@@ -106,10 +106,10 @@ fn output(args: &LoginArgs, profile: Profile) -> Result<u8, UsageError> {
         );
         return Ok(EXIT_OK);
     }
-    let path = store::default_path().map_err(UsageError)?;
+    let path = store::default_path().map_err(Failure::usage)?;
     {
-        let _lock = store::lock(&path).map_err(UsageError)?;
-        store::save(&path, &args.profile, profile).map_err(UsageError)?;
+        let _lock = store::lock(&path).map_err(Failure::usage)?;
+        store::save(&path, &args.profile, profile).map_err(Failure::usage)?;
     }
     eprintln!(
         "signed in; tokens stored in {} (profile `{}`)",
@@ -119,17 +119,19 @@ fn output(args: &LoginArgs, profile: Profile) -> Result<u8, UsageError> {
     Ok(EXIT_OK)
 }
 
-pub async fn run(args: LoginArgs) -> Result<u8, UsageError> {
-    if args.srp {
-        srp(args).await
+pub async fn run(args: LoginArgs) -> Result<u8, Failure> {
+    if args.srp || args.passwordless.is_some() || args.choose || args.custom {
+        direct(args).await
     } else {
         hosted(args).await
     }
 }
 
-async fn hosted(args: LoginArgs) -> Result<u8, UsageError> {
+async fn hosted(args: LoginArgs) -> Result<u8, Failure> {
     let domain = args.domain.clone().ok_or_else(|| {
-        UsageError("--domain is required for the hosted UI (or use --srp)".into())
+        Failure::usage(
+            "--domain is required for the hosted UI (or sign in with --srp, --passwordless or --choose)",
+        )
     })?;
     let mut b = HostedUiClient::builder()
         .domain(&domain)
@@ -139,7 +141,7 @@ async fn hosted(args: LoginArgs) -> Result<u8, UsageError> {
     if let Some(s) = &args.client_secret {
         b = b.client_secret(s.as_str());
     }
-    let client = b.build().map_err(|e| UsageError(e.to_string()))?;
+    let client = b.build().map_err(|e| Failure::usage(e.to_string()))?;
     let opts = LoginOptions {
         timeout: Duration::from_secs(args.timeout),
         open_browser: !args.no_browser,
@@ -169,116 +171,115 @@ async fn hosted(args: LoginArgs) -> Result<u8, UsageError> {
                     id_token: t.id_token,
                     refresh_token: t.refresh_token,
                     expires_at: store::unix(t.expires_at),
+                    identity: Default::default(),
                 },
             )
         }
         Err(e) => {
-            eprintln!("cognito login: {e}");
-            Ok(match e {
-                cognito_auth::hosted_ui::HostedUiError::Transport(_) => EXIT_UNAVAILABLE,
-                cognito_auth::hosted_ui::HostedUiError::NonLoopback(_)
-                | cognito_auth::hosted_ui::HostedUiError::Config(_)
-                | cognito_auth::hosted_ui::HostedUiError::PortInUse(_) => crate::EXIT_USAGE,
-                _ => EXIT_NOT_AUTHENTICATED,
-            })
+            use cognito_auth::hosted_ui::HostedUiError as H;
+            let f = match &e {
+                H::Transport(_) => Failure::new(
+                    EXIT_UNAVAILABLE,
+                    format!(
+                        "cannot reach {domain} (set by --domain or COGNITO_DOMAIN); check the network and try again"
+                    ),
+                ),
+                H::NonLoopback(_) | H::Config(_) | H::PortInUse(_) => Failure::usage(e.to_string()),
+                H::Timeout(_) => Failure::new(
+                    EXIT_NOT_AUTHENTICATED,
+                    "no sign-in arrived from the browser in time; run `cognito login` again",
+                ),
+                _ => Failure::new(EXIT_NOT_AUTHENTICATED, format!("the sign-in failed: {e}")),
+            };
+            Err(f.because(&e))
         }
     }
 }
 
-async fn srp(args: LoginArgs) -> Result<u8, UsageError> {
-    let pool = args
-        .user_pool_id
-        .clone()
-        .ok_or_else(|| UsageError("--user-pool-id is required with --srp".into()))?;
-    let username = args
-        .username
-        .clone()
-        .ok_or_else(|| UsageError("--username is required with --srp".into()))?;
+/// Sign-in through the user-pool API: SRP, passwordless codes, choice-based or custom.
+async fn direct(args: LoginArgs) -> Result<u8, Failure> {
+    let pool = args.user_pool_id.clone().ok_or_else(|| {
+        Failure::usage(
+            "--user-pool-id (or COGNITO_USER_POOL_ID) is required to sign in without the hosted UI",
+        )
+    })?;
+    let prompt = Prompter::new(args.password_stdin)?;
+    let username = match &args.username {
+        Some(u) => u.clone(),
+        None if prompt.is_terminal() => prompt.line("User name", "user name")?,
+        None => {
+            return Err(Failure::usage(
+                "--username is required with --password-stdin",
+            ));
+        }
+    };
     let client = store::user_pool_client(
         &pool,
         &args.client_id,
         args.client_secret.as_deref(),
         args.endpoint.as_deref(),
     )
-    .map_err(UsageError)?;
-    let prompt = Prompter {
-        stdin: args.password_stdin,
+    .map_err(Failure::usage)?;
+    let origin = endpoint_origin(args.endpoint.is_some());
+    let fail = |e: cognito_auth::user::UserError| user_error(&e, client.endpoint(), origin);
+
+    let first = if args.custom {
+        let password = match args.srp {
+            true => Some(prompt.secret("Password", "password")?),
+            false => None,
+        };
+        client.sign_in_custom(&username, password.as_deref()).await
+    } else if let Some(channel) = args.passwordless {
+        let factor = match channel {
+            Passwordless::Email => FirstFactor::EmailOtp,
+            Passwordless::Sms => FirstFactor::SmsOtp,
+        };
+        client.sign_in_user_auth(&username, factor).await
+    } else if args.choose {
+        client
+            .sign_in_user_auth(&username, FirstFactor::Choose)
+            .await
+    } else {
+        let password = prompt.secret("Password", "password")?;
+        client.sign_in_srp(&username, &password).await
     };
-    let password = prompt.secret("Password: ")?;
-    let mut step = match client.sign_in_srp(&username, &password).await {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
+    let mut step = first.map_err(fail)?;
     let session = loop {
         let mut challenge = match step {
             SignInStep::Done(s) => break s,
             SignInStep::Challenge(c) => c,
-            other => {
-                return Err(UsageError(format!(
-                    "this CLI cannot continue from {other:?}"
-                )));
+            _ => {
+                return Err(Failure::new(
+                    EXIT_NOT_AUTHENTICATED,
+                    "Cognito answered with a step this version cannot handle; sign in through the hosted UI",
+                ));
             }
         };
-        let answer = match &challenge.kind {
-            ChallengeKind::NewPasswordRequired {
-                required_attributes,
-                ..
-            } => {
-                let password = Password::new(prompt.secret("New password: ")?);
-                let mut attributes = std::collections::BTreeMap::new();
-                for a in required_attributes {
-                    attributes.insert(a.clone(), prompt.line(&format!("{a}: "))?);
+        if let ChallengeKind::MfaSetup { options } = &challenge.kind {
+            if !options.is_empty() && !options.contains(&MfaType::Totp) {
+                return Err(Failure::new(
+                    EXIT_NOT_AUTHENTICATED,
+                    "the user must set up SMS or e-mail MFA first, which this command cannot do; sign in through the hosted UI",
+                ));
+            }
+            let secret = client.setup_totp(&mut challenge).await.map_err(fail)?;
+            eprintln!("Add this account to your authenticator app:");
+            eprintln!("  secret: {secret}");
+            eprintln!("  otpauth://totp/{pool}:{username}?secret={secret}&issuer={pool}");
+        }
+        let mut attempt = 1;
+        step = loop {
+            let answer = answer(&prompt, &challenge)?;
+            match client.respond(&challenge, answer).await {
+                Ok(next) => break next,
+                Err(e) if is_wrong_code(&e) && attempt < CODE_ATTEMPTS => {
+                    attempt += 1;
+                    eprintln!(
+                        "the code is not correct; try again (attempt {attempt} of {CODE_ATTEMPTS})"
+                    );
                 }
-                ChallengeAnswer::NewPassword {
-                    password,
-                    attributes,
-                }
+                Err(e) => return Err(fail(e)),
             }
-            ChallengeKind::SoftwareTokenMfa => {
-                ChallengeAnswer::Code(prompt.line("Authenticator code: ")?)
-            }
-            ChallengeKind::SmsMfa { destination } => {
-                ChallengeAnswer::Code(prompt.line(&format!(
-                    "Code sent by SMS to {}: ",
-                    destination.as_deref().unwrap_or("your phone")
-                ))?)
-            }
-            ChallengeKind::EmailOtp { destination } => {
-                ChallengeAnswer::Code(prompt.line(&format!(
-                    "Code sent to {}: ",
-                    destination.as_deref().unwrap_or("your email")
-                ))?)
-            }
-            ChallengeKind::SelectMfaType { options } => {
-                let names: Vec<&str> = options.iter().map(|o| o.as_challenge()).collect();
-                let choice = prompt.line(&format!("MFA method ({}): ", names.join(", ")))?;
-                let t = options
-                    .iter()
-                    .copied()
-                    .find(|o| o.as_challenge().eq_ignore_ascii_case(&choice))
-                    .ok_or_else(|| UsageError(format!("unknown MFA method `{choice}`")))?;
-                ChallengeAnswer::SelectMfa(t)
-            }
-            ChallengeKind::MfaSetup { options }
-                if options.is_empty() || options.contains(&MfaType::Totp) =>
-            {
-                let secret = match client.setup_totp(&mut challenge).await {
-                    Ok(s) => s,
-                    Err(e) => return fail(e),
-                };
-                eprintln!("Add this account to your authenticator app:");
-                eprintln!("  secret: {secret}");
-                eprintln!(
-                    "  otpauth://totp/{}:{}?secret={secret}&issuer={}",
-                    pool, username, pool
-                );
-                ChallengeAnswer::Code(prompt.line("Authenticator code: ")?)
-            }
-            other => return Err(UsageError(format!("this CLI cannot answer {other:?}"))),
-        };
-        step = match client.respond(&challenge, answer).await {
-            Ok(s) => s,
-            Err(e) => return fail(e),
         };
     };
     output(
@@ -295,20 +296,115 @@ async fn srp(args: LoginArgs) -> Result<u8, UsageError> {
             id_token: session.id_token,
             refresh_token: session.refresh_token,
             expires_at: store::unix(session.expires_at).max(store::unix_now()),
+            identity: Default::default(),
         },
     )
 }
 
-fn fail(e: cognito_auth::user::UserError) -> Result<u8, UsageError> {
-    eprintln!("cognito login: {e}");
-    Ok(match e {
-        cognito_auth::user::UserError::Transport { .. } => EXIT_UNAVAILABLE,
-        cognito_auth::user::UserError::Config(m) => return Err(UsageError(m)),
-        _ => EXIT_NOT_AUTHENTICATED,
+/// The way a factor is offered in the choice prompt.
+fn factor_label(f: &AuthFactor) -> Option<&'static str> {
+    match f {
+        AuthFactor::PasswordSrp | AuthFactor::Password => Some("password"),
+        AuthFactor::EmailOtp => Some("email"),
+        AuthFactor::SmsOtp => Some("sms"),
+        _ => None,
+    }
+}
+
+/// Asks the person for the answer to `c`.
+fn answer(prompt: &Prompter, c: &Challenge) -> Result<ChallengeAnswer, Failure> {
+    let code = |label: String| prompt.line(&label, "code").map(ChallengeAnswer::Code);
+    Ok(match &c.kind {
+        ChallengeKind::NewPasswordRequired {
+            required_attributes,
+            ..
+        } => {
+            eprintln!("A new password is required.");
+            let password = Password::new(prompt.new_password()?);
+            let mut attributes = std::collections::BTreeMap::new();
+            for a in required_attributes {
+                attributes.insert(a.clone(), prompt.line(a, a)?);
+            }
+            ChallengeAnswer::NewPassword {
+                password,
+                attributes,
+            }
+        }
+        ChallengeKind::SoftwareTokenMfa | ChallengeKind::MfaSetup { .. } => {
+            code("Authenticator code".into())?
+        }
+        ChallengeKind::SmsMfa { destination } | ChallengeKind::SmsOtp { destination } => {
+            code(format!(
+                "Code sent by SMS to {}",
+                destination.as_deref().unwrap_or("your phone")
+            ))?
+        }
+        ChallengeKind::EmailOtp { destination } => code(format!(
+            "Code sent to {}",
+            destination.as_deref().unwrap_or("your e-mail")
+        ))?,
+        ChallengeKind::SelectMfaType { options } => {
+            let names: Vec<&str> = options.iter().map(|o| o.as_challenge()).collect();
+            let i = prompt.choose("MFA method", &names)?;
+            ChallengeAnswer::SelectMfa(options[i])
+        }
+        ChallengeKind::SelectChallenge { available } => {
+            let mut offered: Vec<(&'static str, &AuthFactor)> = Vec::new();
+            for f in available {
+                if let Some(l) = factor_label(f)
+                    && !offered.iter().any(|(o, _)| *o == l)
+                {
+                    offered.push((l, f));
+                }
+            }
+            if offered.is_empty() {
+                return Err(passkeys_only());
+            }
+            let labels: Vec<&str> = offered.iter().map(|(l, _)| *l).collect();
+            let i = prompt.choose("Sign in with", &labels)?;
+            ChallengeAnswer::Choose(match offered[i].0 {
+                "password" => {
+                    let pw = Password::new(prompt.secret("Password", "password")?);
+                    if available.contains(&AuthFactor::PasswordSrp) {
+                        FirstFactor::PasswordSrp(pw)
+                    } else {
+                        FirstFactor::Password(pw)
+                    }
+                }
+                "email" => FirstFactor::EmailOtp,
+                _ => FirstFactor::SmsOtp,
+            })
+        }
+        ChallengeKind::WebAuthn { .. } => return Err(passkeys_only()),
+        ChallengeKind::CustomChallenge => {
+            for (k, v) in &c.parameters {
+                if k != "USERNAME" {
+                    eprintln!("  {k}: {v}");
+                }
+            }
+            ChallengeAnswer::Custom(prompt.line("Answer", "answer")?)
+        }
+        other => {
+            return Err(Failure::new(
+                EXIT_NOT_AUTHENTICATED,
+                format!(
+                    "Cognito asked for {other:?}, which this command cannot answer; sign in through the hosted UI"
+                ),
+            ));
+        }
     })
 }
 
+fn passkeys_only() -> Failure {
+    Failure::new(
+        EXIT_NOT_AUTHENTICATED,
+        "passkeys cannot be used from a terminal; sign in with --passwordless email, \
+         --passwordless sms or --srp if the user has them, or through the hosted UI \
+         (`cognito login --domain …`), where the browser offers the passkey",
+    )
+}
+
 /// Path helper for other commands.
-pub fn store_path() -> Result<PathBuf, UsageError> {
-    store::default_path().map_err(UsageError)
+pub fn store_path() -> Result<PathBuf, Failure> {
+    store::default_path().map_err(Failure::usage)
 }

@@ -1,6 +1,7 @@
+use crate::failure::Failure;
 use crate::login::store_path;
 use crate::store::{self, LoginClient};
-use crate::{EXIT_OK, EXIT_UNAVAILABLE, UsageError};
+use crate::{EXIT_OK, EXIT_UNAVAILABLE};
 use clap::Args;
 
 #[derive(Args)]
@@ -19,11 +20,11 @@ pub struct LogoutArgs {
 
 /// Removes the stored login and revokes its refresh token. The local tokens are removed even
 /// when revocation fails (exit code 4 then says so).
-pub async fn run(args: LogoutArgs) -> Result<u8, UsageError> {
+pub async fn run(args: LogoutArgs) -> Result<u8, Failure> {
     let path = store_path()?;
     let removed = {
-        let _lock = store::lock_async(&path).await.map_err(UsageError)?;
-        store::remove(&path, &args.profile).map_err(UsageError)?
+        let _lock = store::lock_async(&path).await.map_err(Failure::usage)?;
+        store::remove(&path, &args.profile).map_err(Failure::usage)?
     };
     let Some(p) = removed else {
         eprintln!("no stored login `{}`", args.profile);
@@ -32,17 +33,18 @@ pub async fn run(args: LogoutArgs) -> Result<u8, UsageError> {
     let Some(rt) = p.refresh_token else {
         return Ok(EXIT_OK);
     };
-    let client =
-        LoginClient::for_method(&p.method, args.client_secret.as_deref()).map_err(UsageError)?;
+    let client = LoginClient::for_method(&p.method, args.client_secret.as_deref())
+        .map_err(Failure::usage)?;
     let revoked = client.revoke(&rt).await;
     match revoked {
         Ok(()) => {
             eprintln!("signed out: tokens removed and the refresh token revoked");
             Ok(EXIT_OK)
         }
-        Err(e) => {
-            eprintln!("tokens removed locally, but revoking the refresh token failed: {e}");
-            Ok(EXIT_UNAVAILABLE)
-        }
+        Err(e) => Err(Failure::new(
+            EXIT_UNAVAILABLE,
+            "the tokens were removed here, but the refresh token could not be revoked (it stays valid until it expires)",
+        )
+        .detail(e)),
     }
 }

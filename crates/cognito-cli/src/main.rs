@@ -5,17 +5,22 @@
 
 mod credentials;
 mod decode;
+mod failure;
 mod local;
 mod login;
 mod logout;
+mod prompt;
 mod refresh;
+mod status;
 mod store;
 mod token;
 mod verify;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+use failure::Failure;
 
 /// Exit status: success.
 pub const EXIT_OK: u8 = 0;
@@ -35,6 +40,9 @@ pub const EXIT_UNAVAILABLE: u8 = 4;
     about = "Amazon Cognito from the command line: verify and decode tokens, fetch M2M tokens, sign in, get AWS credentials, run a local issuer"
 )]
 struct Cli {
+    /// Also print the technical detail of a failure (API operation, transport cause).
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,16 +55,45 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Run the local Cognito-shaped issuer in the foreground.
     Local(local::LocalArgs),
-    /// Fetch a client-credentials (M2M) access token and print it.
+    /// Print a client-credentials (M2M) access token, or with --stored the stored login's
+    /// token (renewed first when about to expire).
     Token(token::TokenArgs),
-    /// Sign in (hosted UI with PKCE, or --srp with a password prompt) and store the tokens.
+    /// Sign in (hosted UI with PKCE; or --srp, --passwordless, --choose, --custom through
+    /// the user-pool API) and store the tokens.
     Login(login::LoginArgs),
+    /// Show the stored logins (user, pool or domain, client, expiry, scopes), never a token.
+    Status(status::StatusArgs),
     /// Remove the stored tokens and revoke the refresh token.
     Logout(logout::LogoutArgs),
     /// Renew a stored login now with its refresh token (no browser, no password).
     Refresh(refresh::RefreshArgs),
     /// Print AWS credentials from an identity pool in the credential_process format.
     Credentials(credentials::CredentialsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `cognito man > cognito.1`.
+    Man,
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Verify(_) => "verify",
+            Command::Decode(_) => "decode",
+            Command::Local(_) => "local",
+            Command::Token(_) => "token",
+            Command::Login(_) => "login",
+            Command::Status(_) => "status",
+            Command::Logout(_) => "logout",
+            Command::Refresh(_) => "refresh",
+            Command::Credentials(_) => "credentials",
+            Command::Completions { .. } => "completions",
+            Command::Man => "man",
+        }
+    }
 }
 
 /// A usage error: printed to stderr, exit code 2.
@@ -65,33 +102,58 @@ pub struct UsageError(pub String);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cognito: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_NOT_AUTHENTICATED);
+    let name = cli.command.name();
+    let verbose = cli.verbose;
+    let outcome = match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "cognito",
+                &mut std::io::stdout(),
+            );
+            Ok(EXIT_OK)
         }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map(|()| EXIT_OK)
+            .map_err(|e| Failure::new(EXIT_NOT_AUTHENTICATED, format!("cannot write: {e}"))),
+        command => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(async {
+                match command {
+                    Command::Verify(args) => verify::run(args).await.map_err(Failure::from),
+                    Command::Decode(args) => decode::run(args).map_err(Failure::from),
+                    Command::Local(args) => local::run(args).await.map_err(Failure::from),
+                    Command::Token(args) => token::run(args).await,
+                    Command::Login(args) => login::run(args).await,
+                    Command::Status(args) => status::run(args).await,
+                    Command::Logout(args) => logout::run(args).await,
+                    Command::Refresh(args) => refresh::run(args).await,
+                    Command::Credentials(args) => credentials::run(args).await,
+                    Command::Completions { .. } | Command::Man => unreachable!("handled above"),
+                }
+            }),
+            Err(e) => Err(Failure::new(
+                EXIT_NOT_AUTHENTICATED,
+                format!("cannot start the async runtime: {e}"),
+            )),
+        },
     };
-    let code = rt.block_on(async {
-        match cli.command {
-            Command::Verify(args) => verify::run(args).await,
-            Command::Decode(args) => decode::run(args),
-            Command::Local(args) => local::run(args).await,
-            Command::Token(args) => token::run(args).await,
-            Command::Login(args) => login::run(args).await,
-            Command::Logout(args) => logout::run(args).await,
-            Command::Refresh(args) => refresh::run(args).await,
-            Command::Credentials(args) => credentials::run(args).await,
-        }
-    });
-    match code {
+    match outcome {
         Ok(code) => ExitCode::from(code),
-        Err(UsageError(msg)) => {
-            eprintln!("cognito: {msg}");
-            ExitCode::from(EXIT_USAGE)
+        Err(f) => {
+            eprintln!("cognito {name}: {}", f.message);
+            match (&f.detail, verbose) {
+                (Some(d), true) => eprintln!("cognito {name}: detail: {d}"),
+                (Some(_), false) => {
+                    eprintln!("cognito {name}: (run with --verbose for the detail)")
+                }
+                (None, _) => {}
+            }
+            ExitCode::from(f.code)
         }
     }
 }

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::failure::Failure;
 use crate::store::{self, LoginClient, Profile};
-use crate::{EXIT_NOT_AUTHENTICATED, EXIT_OK, EXIT_UNAVAILABLE, UsageError};
+use crate::{EXIT_NOT_AUTHENTICATED, EXIT_OK, EXIT_UNAVAILABLE};
 
 /// Why a stored login could not be made fresh.
 #[derive(Debug)]
@@ -23,28 +24,24 @@ pub enum RefreshFailure {
 }
 
 impl RefreshFailure {
-    /// Prints the failure for `command` and returns the exit code.
-    pub fn report(&self, command: &str, profile: &str) -> Result<u8, UsageError> {
+    /// The failure, in the user's terms, for the login `profile`.
+    pub fn failure(self, profile: &str) -> Failure {
         match self {
-            RefreshFailure::Store(m) => Err(UsageError(m.clone())),
-            RefreshFailure::NoRefreshToken => {
-                eprintln!(
-                    "cognito {command}: the login `{profile}` holds no refresh token; run `cognito login` again"
-                );
-                Ok(EXIT_NOT_AUTHENTICATED)
-            }
-            RefreshFailure::Rejected(m) => {
-                eprintln!(
-                    "cognito {command}: the login `{profile}` could not be renewed ({m}); run `cognito login` again"
-                );
-                Ok(EXIT_NOT_AUTHENTICATED)
-            }
-            RefreshFailure::Unreachable(m) => {
-                eprintln!(
-                    "cognito {command}: cannot reach the sign-in service to renew `{profile}` ({m}); check the network and try again"
-                );
-                Ok(EXIT_UNAVAILABLE)
-            }
+            RefreshFailure::Store(m) => Failure::usage(m),
+            RefreshFailure::NoRefreshToken => Failure::new(
+                EXIT_NOT_AUTHENTICATED,
+                format!("the login `{profile}` has expired and holds no refresh token; run `cognito login` again"),
+            ),
+            RefreshFailure::Rejected(m) => Failure::new(
+                EXIT_NOT_AUTHENTICATED,
+                format!("the login `{profile}` has expired or was revoked; run `cognito login` again"),
+            )
+            .detail(m),
+            RefreshFailure::Unreachable(m) => Failure::new(
+                EXIT_UNAVAILABLE,
+                format!("cannot reach the sign-in service to renew `{profile}`; check the network and try again (the login is kept)"),
+            )
+            .detail(m),
         }
     }
 }
@@ -68,6 +65,17 @@ pub async fn fresh_profile(
     let _lock = store::lock_async(path)
         .await
         .map_err(RefreshFailure::Store)?;
+    fresh_profile_locked(path, name, secret, margin, force).await
+}
+
+/// [`fresh_profile`] for a caller that holds the store's lock.
+pub async fn fresh_profile_locked(
+    path: &Path,
+    name: &str,
+    secret: Option<&str>,
+    margin: Duration,
+    force: bool,
+) -> Result<(Profile, bool), RefreshFailure> {
     let Some(profile) = store::load(path, name).map_err(RefreshFailure::Store)? else {
         return Err(RefreshFailure::Store(format!(
             "no stored login `{name}` in {}: run `cognito login` first",
@@ -97,7 +105,7 @@ pub struct RefreshArgs {
     pub client_secret: Option<String>,
 }
 
-pub async fn run(args: RefreshArgs) -> Result<u8, UsageError> {
+pub async fn run(args: RefreshArgs) -> Result<u8, Failure> {
     let path = crate::login::store_path()?;
     match fresh_profile(
         &path,
@@ -110,12 +118,12 @@ pub async fn run(args: RefreshArgs) -> Result<u8, UsageError> {
     {
         Ok((p, _)) => {
             eprintln!(
-                "cognito refresh: `{}` renewed; the tokens expire in {}",
+                "`{}` renewed; the tokens expire in {}",
                 args.profile,
                 crate::store::describe_remaining(p.expires_at)
             );
             Ok(EXIT_OK)
         }
-        Err(f) => f.report("refresh", &args.profile),
+        Err(f) => Err(f.failure(&args.profile)),
     }
 }

@@ -1,8 +1,14 @@
+//! `cognito token`: a client-credentials (M2M) token, or with `--stored` the access or ID
+//! token of a stored login, renewed first when it is about to expire.
+
+use std::time::Duration;
+
 use clap::{Args, ValueEnum};
 use cognito_auth::m2m::{ClientAuth, M2mClient, M2mError};
 use serde_json::json;
 
-use crate::{EXIT_NOT_AUTHENTICATED, EXIT_OK, EXIT_UNAVAILABLE, UsageError};
+use crate::failure::Failure;
+use crate::{EXIT_NOT_AUTHENTICATED, EXIT_OK, EXIT_UNAVAILABLE};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum AuthArg {
@@ -14,6 +20,19 @@ pub enum AuthArg {
 
 #[derive(Args)]
 pub struct TokenArgs {
+    /// Print the stored login's access token (renewed first when it expires within
+    /// --min-valid), e.g. `curl -H "Authorization: Bearer $(cognito token --stored)"`.
+    #[arg(long, conflicts_with_all = ["token_url", "domain", "scopes", "json"])]
+    pub stored: bool,
+    /// With --stored: the ID token instead of the access token.
+    #[arg(long, requires = "stored")]
+    pub id: bool,
+    /// With --stored: the stored login to use.
+    #[arg(long, default_value = "default", requires = "stored")]
+    pub profile: String,
+    /// With --stored: renew when the token is valid for less than this many seconds.
+    #[arg(long = "min-valid", default_value_t = 60, requires = "stored")]
+    pub min_valid: u64,
     /// Token endpoint URL.
     #[arg(long = "token-url", env = "COGNITO_TOKEN_URL")]
     pub token_url: Option<String>,
@@ -21,15 +40,20 @@ pub struct TokenArgs {
     #[arg(long, env = "COGNITO_DOMAIN", conflicts_with = "token_url")]
     pub domain: Option<String>,
     /// App client id.
-    #[arg(long = "client-id", env = "COGNITO_CLIENT_ID")]
-    pub client_id: String,
+    #[arg(
+        long = "client-id",
+        env = "COGNITO_CLIENT_ID",
+        required_unless_present = "stored"
+    )]
+    pub client_id: Option<String>,
     /// App client secret (prefer the environment variable: arguments are visible to `ps`).
     #[arg(
         long = "client-secret",
         env = "COGNITO_CLIENT_SECRET",
-        hide_env_values = true
+        hide_env_values = true,
+        required_unless_present = "stored"
     )]
-    pub client_secret: String,
+    pub client_secret: Option<String>,
     /// Scopes, space- or comma-separated or repeated (none: every scope of the client).
     #[arg(long = "scope", env = "COGNITO_SCOPES")]
     pub scopes: Vec<String>,
@@ -41,10 +65,43 @@ pub struct TokenArgs {
     pub json: bool,
 }
 
-pub async fn run(args: TokenArgs) -> Result<u8, UsageError> {
+async fn stored(args: TokenArgs) -> Result<u8, Failure> {
+    let path = crate::login::store_path()?;
+    let (p, _) = crate::refresh::fresh_profile(
+        &path,
+        &args.profile,
+        args.client_secret.as_deref(),
+        Duration::from_secs(args.min_valid),
+        false,
+    )
+    .await
+    .map_err(|f| f.failure(&args.profile))?;
+    if args.id {
+        let Some(id) = p.id_token else {
+            return Err(Failure::usage(format!(
+                "the login `{}` holds no ID token: sign in with the openid scope",
+                args.profile
+            )));
+        };
+        println!("{}", id.expose());
+    } else {
+        println!("{}", p.access_token.expose());
+    }
+    Ok(EXIT_OK)
+}
+
+pub async fn run(args: TokenArgs) -> Result<u8, Failure> {
+    if args.stored {
+        return stored(args).await;
+    }
+    let (Some(client_id), Some(client_secret)) = (args.client_id, args.client_secret) else {
+        return Err(Failure::usage(
+            "--client-id and --client-secret (or COGNITO_CLIENT_ID / COGNITO_CLIENT_SECRET) are required",
+        ));
+    };
     let mut b = M2mClient::builder()
-        .client_id(args.client_id)
-        .client_secret(args.client_secret)
+        .client_id(client_id)
+        .client_secret(client_secret)
         .client_auth(match args.auth {
             AuthArg::Basic => ClientAuth::Basic,
             AuthArg::Body => ClientAuth::Body,
@@ -65,7 +122,8 @@ pub async fn run(args: TokenArgs) -> Result<u8, UsageError> {
     let client = b
         .default_scopes(scopes)
         .build()
-        .map_err(|e| UsageError(e.to_string()))?;
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let url = client.token_url().to_owned();
     match client.fetch_default_token().await {
         Ok(t) => {
             if args.json {
@@ -86,14 +144,34 @@ pub async fn run(args: TokenArgs) -> Result<u8, UsageError> {
             Ok(EXIT_OK)
         }
         Err(e) => {
-            eprintln!("cognito token: {e}");
-            Ok(match &e {
-                M2mError::Transport(_) => EXIT_UNAVAILABLE,
+            let f = match &e {
+                M2mError::Transport(_) => Failure::new(
+                    EXIT_UNAVAILABLE,
+                    format!(
+                        "cannot reach the token endpoint {url} (set by --token-url / --domain or COGNITO_TOKEN_URL / COGNITO_DOMAIN); check the network and try again"
+                    ),
+                ),
                 M2mError::Endpoint { status, .. } if *status >= 500 || *status == 429 => {
-                    EXIT_UNAVAILABLE
+                    Failure::new(
+                        EXIT_UNAVAILABLE,
+                        format!("the token endpoint is unavailable ({e}); try again later"),
+                    )
                 }
-                _ => EXIT_NOT_AUTHENTICATED,
-            })
+                M2mError::Endpoint {
+                    error: Some(code), ..
+                } if code == "invalid_client" => Failure::new(
+                    EXIT_NOT_AUTHENTICATED,
+                    "the token endpoint refused the client id or secret (invalid_client)",
+                ),
+                M2mError::Endpoint {
+                    error: Some(code), ..
+                } if code == "invalid_scope" => Failure::new(
+                    EXIT_NOT_AUTHENTICATED,
+                    "the client may not ask for these scopes (invalid_scope)",
+                ),
+                _ => Failure::new(EXIT_NOT_AUTHENTICATED, format!("no token: {e}")),
+            };
+            Err(f.because(&e))
         }
     }
 }

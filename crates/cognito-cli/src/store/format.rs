@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use cognito_auth::secret::{AccessToken, IdToken, RefreshToken};
+use cognito_auth::secret::{AccessToken, AwsSecret, IdToken, RefreshToken};
 use serde::{Deserialize, Serialize};
 
 /// How a profile signed in (and so how it refreshes and revokes).
@@ -39,6 +39,32 @@ pub struct Profile {
     #[serde(with = "cognito_auth::secret::expose_option")]
     pub refresh_token: Option<RefreshToken>,
     pub expires_at: u64,
+    /// Identity-pool state of this login, by identity pool id (`cognito credentials`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub identity: BTreeMap<String, IdentityCache>,
+}
+
+/// What `cognito credentials` remembers for one identity pool: the identity id (it does not
+/// change for a user and pool) and the AWS credentials per role, until shortly before they
+/// expire.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct IdentityCache {
+    pub identity_id: String,
+    /// By role choice (`default`, `suffix:<s>`, `arn:<arn>`).
+    #[serde(default)]
+    pub credentials: BTreeMap<String, CachedCredentials>,
+}
+
+/// AWS credentials as cached. `Debug` shows the key id only.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CachedCredentials {
+    pub access_key_id: String,
+    #[serde(with = "cognito_auth::secret::expose")]
+    pub secret_access_key: AwsSecret,
+    #[serde(with = "cognito_auth::secret::expose")]
+    pub session_token: AwsSecret,
+    /// Seconds since the Unix epoch.
+    pub expiration: u64,
 }
 
 #[derive(Default, Serialize, Deserialize)]

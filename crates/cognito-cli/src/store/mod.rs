@@ -8,8 +8,8 @@ use cognito_auth::secret::RefreshToken;
 
 mod format;
 
+pub use format::{CachedCredentials, Method, Profile};
 use format::{MAX_STORE_BYTES, StoreFile};
-pub use format::{Method, Profile};
 
 pub fn default_path() -> Result<PathBuf, String> {
     if let Ok(p) = std::env::var("COGNITO_TOKEN_STORE")
@@ -110,6 +110,11 @@ pub async fn lock_async(path: &Path) -> Result<StoreLock, String> {
     tokio::task::spawn_blocking(move || lock(&path))
         .await
         .map_err(|e| format!("cannot lock the token store: {e}"))?
+}
+
+/// Every stored login, by name.
+pub fn load_all(path: &Path) -> Result<std::collections::BTreeMap<String, Profile>, String> {
+    Ok(read(path)?.profiles)
 }
 
 pub fn load(path: &Path, profile: &str) -> Result<Option<Profile>, String> {
@@ -304,6 +309,7 @@ mod tests {
             id_token: None,
             refresh_token: Some(RefreshToken::new(rt)),
             expires_at: 1,
+            identity: Default::default(),
         }
     }
 
