@@ -74,9 +74,34 @@ fn to_actix(r: &ErrorResponse) -> HttpResponse {
 }
 
 fn render(req: &HttpRequest, err: &AuthError) -> ErrorResponse {
-    match req.extensions().get::<Authenticator>() {
+    match authenticator(&req.extensions()) {
         Some(auth) => auth.render(err),
         None => err.to_response(&ResponseOptions::default()),
+    }
+}
+
+/// The authenticator that handled the request: the one that admitted its principal, or
+/// (anonymous requests) the one the middleware put in the extensions.
+fn authenticator(ext: &actix_web::dev::Extensions) -> Option<&Authenticator> {
+    ext.get::<ServicePrincipal>()
+        .and_then(ServicePrincipal::authenticator)
+        .or_else(|| ext.get::<Authenticator>())
+}
+
+/// Puts the outcome of authentication into the request: the principal (which carries its
+/// authenticator), or for an anonymous request the authenticator alone.
+fn admit(
+    ext: &mut actix_web::dev::Extensions,
+    principal: Option<ServicePrincipal>,
+    auth: &Authenticator,
+) {
+    match principal {
+        Some(p) => {
+            ext.insert(p);
+        }
+        None => {
+            ext.insert(auth.clone());
+        }
     }
 }
 
@@ -92,8 +117,7 @@ fn check(
     req: &HttpRequest,
 ) -> Result<(), AuthError> {
     let ext = req.extensions();
-    let defaults = ext
-        .get::<Authenticator>()
+    let defaults = authenticator(&ext)
         .map(|a| &**a.defaults())
         .unwrap_or(&NO_DEFAULTS);
     guard.check(principal, req.method().as_str(), defaults)
@@ -154,7 +178,7 @@ impl ResponseError for AuthRejection {
 /// The rejection for a request without a principal: 401 when the authentication middleware
 /// ran (the request is anonymous), 500 when it is not installed here (a wiring bug, logged).
 fn missing(req: &HttpRequest) -> AuthRejection {
-    if req.extensions().get::<Authenticator>().is_none() {
+    if authenticator(&req.extensions()).is_none() {
         tracing::error!(
             target: "cognito_auth::web",
             "a cognito-auth extractor ran on a route without the CognitoAuth middleware: wrap the app with it"

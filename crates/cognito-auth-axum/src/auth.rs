@@ -1,29 +1,55 @@
 //! The authentication layer.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::response::Response;
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Either};
 use http::{HeaderValue, Request};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{AuthConfig, Authenticator, to_axum};
+use super::{AuthConfig, Authenticator, Guard, ServicePrincipal, to_axum};
 
-/// A tower [`Layer`] authenticating every request with an [`Authenticator`].
+/// A tower [`Layer`] authenticating every request with an [`Authenticator`], optionally
+/// enforcing a [`Guard`] in the same step ([`CognitoAuthLayer::with_guard`]).
 #[derive(Clone, Debug)]
 pub struct CognitoAuthLayer {
     auth: Authenticator,
+    guard: Option<Arc<Guard>>,
 }
 
 impl CognitoAuthLayer {
     /// Uses `auth` (see [`AuthConfig::authenticator`]).
     pub fn new(auth: Authenticator) -> Self {
-        CognitoAuthLayer { auth }
+        CognitoAuthLayer { auth, guard: None }
     }
     /// Builds the authenticator from `config`.
     pub fn from_config(config: &AuthConfig) -> Result<Self, cognito_auth::verify::ConfigError> {
         Ok(CognitoAuthLayer::new(config.authenticator()?))
+    }
+    /// Also enforces `guard` on every request this layer admits: the same decisions as a
+    /// [`GuardLayer`](crate::GuardLayer) inside it, in one service instead of two (axum
+    /// boxes and clones each layer of a route on every request, so one layer is cheaper).
+    ///
+    /// ```no_run
+    /// use axum::{Router, routing::get};
+    /// use cognito_auth::web::{AuthConfig, Guard};
+    /// use cognito_auth_axum::CognitoAuthLayer;
+    ///
+    /// # fn build() -> Result<Router, Box<dyn std::error::Error>> {
+    /// let reports = Router::new()
+    ///     .route("/reports", get(|| async { "reports" }))
+    ///     .layer(
+    ///         CognitoAuthLayer::from_config(&AuthConfig::from_env()?)?
+    ///             .with_guard(Guard::all(["reports/read"])),
+    ///     );
+    /// # Ok(reports) }
+    /// ```
+    #[must_use]
+    pub fn with_guard(mut self, guard: Guard) -> Self {
+        self.guard = Some(Arc::new(guard));
+        self
     }
 }
 
@@ -33,6 +59,7 @@ impl<S> Layer<S> for CognitoAuthLayer {
         CognitoAuth {
             inner,
             auth: self.auth.clone(),
+            guard: self.guard.clone(),
         }
     }
 }
@@ -42,6 +69,20 @@ impl<S> Layer<S> for CognitoAuthLayer {
 pub struct CognitoAuth<S> {
     inner: S,
     auth: Authenticator,
+    guard: Option<Arc<Guard>>,
+}
+
+/// The layer's guard, if any, on an admitted request.
+fn check(
+    guard: Option<&Guard>,
+    principal: Option<&ServicePrincipal>,
+    method: &http::Method,
+    auth: &Authenticator,
+) -> Result<(), cognito_auth::web::AuthError> {
+    match guard {
+        Some(g) => g.check(principal, method.as_str(), auth.defaults()),
+        None => Ok(()),
+    }
 }
 
 impl<S, B> Service<Request<B>> for CognitoAuth<S>
@@ -52,38 +93,60 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response, S::Error>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        // A token verified before: answered here, without a future of our own.
+        let now = self.auth.authenticate_now(
+            req.headers()
+                .get_all(self.auth.header())
+                .iter()
+                .map(HeaderValue::as_bytes),
+        );
+        let now = now.map(|r| {
+            r.and_then(|p| {
+                check(self.guard.as_deref(), p.as_ref(), req.method(), &self.auth).map(|()| p)
+            })
+        });
+        match now {
+            Some(Ok(principal)) => {
+                super::admit(req.extensions_mut(), principal, &self.auth);
+                return Either::Left(self.inner.call(req));
+            }
+            Some(Err(e)) => {
+                let resp = to_axum(self.auth.render(&e));
+                return Either::Right(Box::pin(async move { Ok(resp) }));
+            }
+            None => {}
+        }
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let auth = self.auth.clone();
-        Box::pin(async move {
+        let guard = self.guard.clone();
+        Either::Right(Box::pin(async move {
             let outcome = if auth.reads_header_only() {
                 let values = req
                     .headers()
-                    .get_all(auth.header_name())
+                    .get_all(auth.header())
                     .iter()
                     .map(HeaderValue::as_bytes);
                 auth.authenticate(values).await
             } else {
                 auth.authenticate_request(&req).await
             };
+            let outcome = outcome
+                .and_then(|p| check(guard.as_deref(), p.as_ref(), req.method(), &auth).map(|()| p));
             match outcome {
                 Ok(principal) => {
-                    let ext = req.extensions_mut();
-                    if let Some(p) = principal {
-                        ext.insert(p);
-                    }
-                    ext.insert(auth);
+                    super::admit(req.extensions_mut(), principal, &auth);
                     inner.call(req).await
                 }
                 Err(e) => Ok(to_axum(auth.render(&e))),
             }
-        })
+        }))
     }
 }

@@ -6,9 +6,7 @@ use std::ops::Deref;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 
-use super::{
-    AuthError, AuthRejection, Authenticator, ScopeRequirement, ServicePrincipal, defaults,
-};
+use super::{AuthError, AuthRejection, ScopeRequirement, ServicePrincipal, defaults};
 
 /// Extracts the authenticated principal; 401 when the request is anonymous.
 #[derive(Clone, Debug)]
@@ -32,7 +30,7 @@ impl Deref for Principal {
 /// (the request is anonymous), 500 when it is not installed on this route (a wiring bug,
 /// logged), never a misleading 401.
 fn missing(ext: &http::Extensions) -> AuthRejection {
-    if ext.get::<Authenticator>().is_none() {
+    if super::authenticator(ext).is_none() {
         tracing::error!(
             target: "cognito_auth::web",
             "a cognito-auth extractor ran on a route without CognitoAuthLayer: add the layer to the router"

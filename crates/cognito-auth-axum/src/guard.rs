@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use axum::handler::Handler;
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter};
-use futures_util::future::BoxFuture;
+use futures_util::future::Either;
 use http::Request;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -168,7 +168,7 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+    type Future = Either<S::Future, std::future::Ready<Result<Response, S::Error>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -181,10 +181,10 @@ where
             defaults(req.extensions()),
         );
         match verdict {
-            Ok(()) => Box::pin(self.inner.call(req)),
+            Ok(()) => Either::Left(self.inner.call(req)),
             Err(e) => {
                 let resp = AuthRejection::new(req.extensions(), e).into_response();
-                Box::pin(async move { Ok(resp) })
+                Either::Right(std::future::ready(Ok(resp)))
             }
         }
     }

@@ -94,7 +94,7 @@ fn to_axum(r: ErrorResponse) -> Response {
 /// Renders `err` with the request's authenticator settings (or the defaults when the
 /// authentication layer is missing).
 fn render(ext: &http::Extensions, err: &AuthError) -> Response {
-    match ext.get::<Authenticator>() {
+    match authenticator(ext) {
         Some(auth) => to_axum(auth.render(err)),
         None => to_axum(err.to_response(&ResponseOptions::default())),
     }
@@ -146,9 +146,30 @@ static NO_DEFAULTS: GuardDefaults = GuardDefaults {
     scope_match: cognito_auth::verify::ScopeMatch::All,
 };
 
+/// The authenticator that handled the request: the one that admitted its principal, or
+/// (anonymous requests) the one the layer put in the extensions.
+fn authenticator(ext: &http::Extensions) -> Option<&Authenticator> {
+    ext.get::<ServicePrincipal>()
+        .and_then(ServicePrincipal::authenticator)
+        .or_else(|| ext.get::<Authenticator>())
+}
+
+/// Puts the outcome of authentication into the request: the principal (which carries its
+/// authenticator), or for an anonymous request the authenticator alone. One value either way.
+fn admit(ext: &mut http::Extensions, principal: Option<ServicePrincipal>, auth: &Authenticator) {
+    match principal {
+        Some(p) => {
+            ext.insert(p);
+        }
+        None => {
+            ext.insert(auth.clone());
+        }
+    }
+}
+
 /// The guard defaults of the request's authenticator (borrowed, no allocation).
 fn defaults(ext: &http::Extensions) -> &GuardDefaults {
-    ext.get::<Authenticator>()
+    authenticator(ext)
         .map(|a| &**a.defaults())
         .unwrap_or(&NO_DEFAULTS)
 }

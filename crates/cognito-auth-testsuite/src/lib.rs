@@ -2,13 +2,13 @@
 //!
 //! - [`web_matrix`]: one table of web-integration cases (status, `WWW-Authenticate`, body)
 //!   every framework crate runs against its own build of the same standard app;
-//! - [`load`]: a bounded loopback HTTP load generator for the load benchmarks;
 //! - [`moto`]: moto's Cognito emulator as the test command starts it;
 //! - [`peer`]: a Cognito-shaped user-pool peer for the flows moto cannot serve (strict SRP,
 //!   devices, choice-based, passwordless, passkey and custom sign-in, recorded fixtures),
-//!   used by the library's and the CLI's tests.
+//!   used by the library's and the CLI's tests;
+//! - binaries for `scripts/bench.sh`: `axum_bench_server` and `actix_bench_server` (the auth
+//!   layer measured from another process) and `mint_tokens` (batch input).
 
-pub mod load;
 pub mod moto;
 pub mod peer;
 pub mod web_matrix;

@@ -40,9 +40,9 @@ pub(crate) fn verification(accepted: bool, reason: &'static str) {
     .increment(1);
 }
 
-/// A lookup in the verified-token cache.
+/// A lookup in the verified-token cache (`entries` is only counted with metrics on).
 #[inline]
-pub(crate) fn token_cache(hit: bool, entries: usize) {
+pub(crate) fn token_cache(hit: bool, entries: impl FnOnce() -> usize) {
     #[cfg(feature = "metrics")]
     {
         metrics::counter!(
@@ -50,8 +50,10 @@ pub(crate) fn token_cache(hit: bool, entries: usize) {
             "result" => if hit { "hit" } else { "miss" }
         )
         .increment(1);
-        metrics::gauge!("cognito_auth_token_cache_entries").set(entries as f64);
+        metrics::gauge!("cognito_auth_token_cache_entries").set(entries() as f64);
     }
+    #[cfg(not(feature = "metrics"))]
+    let _ = (hit, entries);
 }
 
 /// A JWKS fetch and how long it took.

@@ -190,47 +190,172 @@ fn read_bounded_line(
     if too_long {
         return Ok(Some(None));
     }
-    Ok(Some(Some(String::from_utf8_lossy(&buf).trim().to_owned())))
+    // Tokens are ASCII; a line that is not UTF-8 becomes a malformed token, not an error.
+    let line = match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let trimmed = line.trim();
+    Ok(Some(Some(if trimmed.len() == line.len() {
+        line
+    } else {
+        trimmed.to_owned()
+    })))
 }
 
-pub async fn run(args: VerifyArgs) -> Result<u8, UsageError> {
-    let verifier = build(&args)?;
-    let mut worst = EXIT_OK;
-    let mut out = std::io::stdout().lock();
-    let mut emit = |value: serde_json::Value, code: u8, out: &mut std::io::StdoutLock<'_>| {
-        worst = worst.max(code);
-        let _ = writeln!(out, "{value}");
-        let _ = out.flush();
-    };
-    let use_stdin = args.tokens.is_empty() || args.tokens.iter().any(|t| t == "-");
-    for t in args.tokens.iter().filter(|t| *t != "-") {
-        let (v, c) = line_for(&verifier.verify(t).await);
-        emit(v, c, &mut out);
+/// Tokens per unit of work handed to a worker: large enough that scheduling costs nothing
+/// next to the RSA work, small enough to spread a short batch over every core.
+const CHUNK: usize = 64;
+
+enum Input {
+    Token(String),
+    TooLong,
+}
+
+enum Msg {
+    Chunk(Vec<Input>),
+    /// Everything sent so far must be written and flushed: the input has nothing queued.
+    Flush,
+}
+
+/// Appends the verdict line for `result` to `out`. A valid token's claims are the verified
+/// payload bytes as they are (no JSON value is rebuilt), unless they span lines.
+fn write_line(out: &mut Vec<u8>, result: &Result<VerifiedToken, VerifyError>) -> u8 {
+    if let Ok(t) = result {
+        let payload = t.payload_json();
+        if !payload.iter().any(|&b| b == b'\n' || b == b'\r') {
+            out.extend_from_slice(b"{\"valid\":true,\"claims\":");
+            out.extend_from_slice(payload);
+            out.extend_from_slice(b"}\n");
+            return EXIT_OK;
+        }
     }
-    if use_stdin {
-        let stdin = std::io::stdin();
-        let mut input = stdin.lock();
-        loop {
-            match read_bounded_line(&mut input, MAX_LINE) {
-                Ok(None) => break,
-                Ok(Some(Some(line))) if line.is_empty() => continue,
-                Ok(Some(Some(line))) => {
-                    let (v, c) = line_for(&verifier.verify(&line).await);
-                    emit(v, c, &mut out);
+    let (v, code) = line_for(result);
+    let _ = serde_json::to_writer(&mut *out, &v);
+    out.push(b'\n');
+    code
+}
+
+async fn verify_chunk(verifier: Verifier, chunk: Vec<Input>) -> (Vec<u8>, u8) {
+    let mut out = Vec::with_capacity(chunk.len() * 768);
+    let mut worst = EXIT_OK;
+    for input in chunk {
+        let result = match input {
+            Input::Token(t) => verifier.verify(&t).await,
+            Input::TooLong => Err(VerifyError::new(
+                cognito_auth::verify::Reason::TokenTooLarge,
+                "input line longer than 64 KiB",
+            )),
+        };
+        worst = worst.max(write_line(&mut out, &result));
+    }
+    (out, worst)
+}
+
+/// Reads tokens (arguments first, then stdin lines) into chunks. When nothing more is
+/// buffered, the next read may wait on whoever writes the pipe: hand over the partial
+/// chunk and ask for a flush, so an interactive pipe gets each answer at once while a batch
+/// is written in large blocks.
+fn read_input(
+    arguments: Vec<String>,
+    use_stdin: bool,
+    tx: tokio::sync::mpsc::Sender<Msg>,
+) -> Result<(), UsageError> {
+    let send = |m: Msg| tx.blocking_send(m).is_ok();
+    for c in arguments.chunks(CHUNK) {
+        if !send(Msg::Chunk(c.iter().cloned().map(Input::Token).collect())) {
+            return Ok(());
+        }
+    }
+    send(Msg::Flush);
+    if !use_stdin {
+        return Ok(());
+    }
+    let mut input = std::io::BufReader::with_capacity(256 * 1024, std::io::stdin());
+    let mut chunk = Vec::with_capacity(CHUNK);
+    loop {
+        if input.buffer().is_empty() {
+            if !chunk.is_empty() && !send(Msg::Chunk(std::mem::take(&mut chunk))) {
+                return Ok(());
+            }
+            if !send(Msg::Flush) {
+                return Ok(());
+            }
+        }
+        match read_bounded_line(&mut input, MAX_LINE) {
+            Ok(None) => break,
+            Ok(Some(Some(line))) if line.is_empty() => continue,
+            Ok(Some(Some(line))) => chunk.push(Input::Token(line)),
+            Ok(Some(None)) => chunk.push(Input::TooLong),
+            Err(e) => return Err(UsageError(format!("cannot read stdin: {e}"))),
+        }
+        if chunk.len() == CHUNK && !send(Msg::Chunk(std::mem::take(&mut chunk))) {
+            return Ok(());
+        }
+    }
+    if !chunk.is_empty() {
+        send(Msg::Chunk(chunk));
+    }
+    Ok(())
+}
+
+/// Verifies every token on all cores, writing one verdict per line in input order.
+pub async fn run(args: VerifyArgs) -> Result<u8, UsageError> {
+    use futures_util::StreamExt;
+    use futures_util::stream::FuturesOrdered;
+
+    let verifier = build(&args)?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let use_stdin = args.tokens.is_empty() || args.tokens.iter().any(|t| t == "-");
+    let arguments: Vec<String> = args.tokens.into_iter().filter(|t| t != "-").collect();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(workers * 4);
+    let reader = tokio::task::spawn_blocking(move || read_input(arguments, use_stdin, tx));
+
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+    let mut worst = EXIT_OK;
+    let mut in_flight = FuturesOrdered::new();
+    let mut write =
+        |done: Result<(Vec<u8>, u8), tokio::task::JoinError>,
+         out: &mut std::io::BufWriter<std::io::StdoutLock<'static>>| {
+            match done {
+                Ok((bytes, code)) => {
+                    worst = worst.max(code);
+                    // A closed stdout (e.g. `| head`) ends the output, not the process.
+                    let _ = out.write_all(&bytes);
                 }
-                Ok(Some(None)) => {
-                    let e = VerifyError::new(
-                        cognito_auth::verify::Reason::TokenTooLarge,
-                        "input line longer than 64 KiB",
-                    );
-                    let (v, c) = line_for(&Err(e));
-                    emit(v, c, &mut out);
+                Err(e) => {
+                    worst = worst.max(EXIT_NOT_AUTHENTICATED);
+                    eprintln!("cognito verify: a worker failed: {e}");
                 }
-                Err(e) => return Err(UsageError(format!("cannot read stdin: {e}"))),
+            }
+        };
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Msg::Chunk(chunk) => {
+                in_flight.push_back(tokio::spawn(verify_chunk(verifier.clone(), chunk)));
+                while in_flight.len() >= workers * 2 {
+                    if let Some(done) = in_flight.next().await {
+                        write(done, &mut out);
+                    }
+                }
+            }
+            Msg::Flush => {
+                while let Some(done) = in_flight.next().await {
+                    write(done, &mut out);
+                }
+                let _ = out.flush();
             }
         }
     }
-    Ok(worst)
+    while let Some(done) = in_flight.next().await {
+        write(done, &mut out);
+    }
+    let _ = out.flush();
+    match reader.await {
+        Ok(Ok(())) => Ok(worst),
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(UsageError(format!("cannot read stdin: {e}"))),
+    }
 }
 
 #[cfg(test)]

@@ -377,3 +377,73 @@ async fn token_prints_the_access_token_or_json() {
         "5xx answers are retried, boundedly"
     );
 }
+
+/// A large batch is verified on every core and written in input order, valid and invalid
+/// tokens interleaved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_batch_keeps_input_order() {
+    let issuer = LocalIssuer::start().await;
+    let mut input = String::new();
+    let mut expected = Vec::new();
+    for i in 0..600u32 {
+        if i % 7 == 3 {
+            input.push_str("not-a-token\n");
+            expected.push(None);
+        } else {
+            let t = issuer.access_token().client_id("c1").claim("n", i).sign();
+            input.push_str(&t);
+            input.push('\n');
+            expected.push(Some(i));
+        }
+    }
+    let (code, lines, _) = run(
+        cognito().args([
+            "verify",
+            "--issuer",
+            issuer.issuer(),
+            "--token-use",
+            "access",
+            "--client-id",
+            "c1",
+        ]),
+        Some(&input),
+    )
+    .await;
+    assert_eq!(code, 1);
+    let got: Vec<Option<u32>> = lines
+        .iter()
+        .map(|l| (l["valid"] == true).then(|| l["claims"]["n"].as_u64().unwrap() as u32))
+        .collect();
+    assert_eq!(got, expected);
+}
+
+/// An interactive pipe gets each verdict as soon as its line is in, without closing stdin:
+/// output is flushed whenever no more input is queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_answers_each_line_of_an_open_pipe() {
+    let issuer = LocalIssuer::start().await;
+    let mut child = cognito()
+        .args(["verify", "--issuer", issuer.issuer()])
+        .args(["--token-use", "access", "--any-client"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    for i in 0..3 {
+        let t = issuer.access_token().client_id("c").claim("n", i).sign();
+        stdin.write_all(format!("{t}\n").as_bytes()).await.unwrap();
+        stdin.flush().await.unwrap();
+        let line = tokio::time::timeout(std::time::Duration::from_secs(10), out.next_line())
+            .await
+            .expect("the verdict arrives while stdin stays open")
+            .unwrap()
+            .unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["claims"]["n"], i);
+    }
+    drop(stdin);
+    assert!(child.wait().await.unwrap().success());
+}

@@ -140,7 +140,44 @@ pub(crate) struct Inner {
     access_audience: Option<Vec<String>>,
     policy: Policy,
     max_token_bytes: usize,
-    cache: Option<quick_cache::sync::Cache<Arc<str>, CacheEntry>>,
+    cache: Option<quick_cache::sync::Cache<TokenKey, CacheEntry>>,
+}
+
+/// The verified-token cache's key: the whole raw token (compared whole). Hashed from its
+/// bytes, so a lookup can start from the bytes of a header value ([`TokenBytes`]) without
+/// first proving they are UTF-8: a hit means they equal a token that was verified.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct TokenKey(Arc<str>);
+
+/// The hash of a token: its length and its last 32 bytes, which are the end of the RS256
+/// signature (about 190 bits that only the issuer's key can produce). Only verified tokens
+/// enter the cache, so nobody can plant entries that collide; hashing 32 bytes instead of
+/// the whole ~1 KB token saves most of a lookup's cost.
+#[inline]
+fn token_hash<H: std::hash::Hasher>(bytes: &[u8], state: &mut H) {
+    state.write_usize(bytes.len());
+    state.write(&bytes[bytes.len().saturating_sub(32)..]);
+}
+
+impl std::hash::Hash for TokenKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        token_hash(self.0.as_bytes(), state);
+    }
+}
+
+/// A lookup key for the cache: raw bytes, hashed like [`TokenKey`].
+struct TokenBytes<'a>(&'a [u8]);
+
+impl std::hash::Hash for TokenBytes<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        token_hash(self.0, state);
+    }
+}
+
+impl quick_cache::Equivalent<TokenKey> for TokenBytes<'_> {
+    fn equivalent(&self, key: &TokenKey) -> bool {
+        self.0 == key.0.as_bytes()
+    }
 }
 
 /// Verifies Cognito JWTs. `Send + Sync`, cheap to clone (clones share keys and caches).
@@ -361,7 +398,7 @@ impl Verifier {
     /// current token of a trusted issuer?
     pub async fn authenticate(&self, token: &str) -> Result<VerifiedToken, VerifyError> {
         let now = unix_now();
-        if let Some(t) = self.cached(token, now)? {
+        if let Some(t) = self.cached(token.as_bytes(), now)? {
             return Ok(t);
         }
         let inner = &*self.inner;
@@ -393,7 +430,7 @@ impl Verifier {
         let token = VerifiedToken(Arc::new(data));
         if let Some(cache) = &inner.cache {
             cache.insert(
-                raw,
+                TokenKey(raw),
                 CacheEntry {
                     token: token.clone(),
                     issuer: issuer_idx,
@@ -426,27 +463,53 @@ impl Verifier {
         Ok(t)
     }
 
-    fn cached(&self, token: &str, now: i64) -> Result<Option<VerifiedToken>, VerifyError> {
+    fn cached(&self, token: &[u8], now: i64) -> Result<Option<VerifiedToken>, VerifyError> {
         let Some(cache) = &self.inner.cache else {
             return Ok(None);
         };
         if token.len() > self.inner.max_token_bytes {
             return Ok(None);
         }
-        let Some(entry) = cache.get(token) else {
-            crate::telemetry::token_cache(false, cache.len());
+        let key = TokenBytes(token);
+        let Some(entry) = cache.get(&key) else {
+            crate::telemetry::token_cache(false, || cache.len());
             return Ok(None);
         };
-        crate::telemetry::token_cache(true, cache.len());
+        crate::telemetry::token_cache(true, || cache.len());
         if self.inner.issuers[entry.issuer].jwks.epoch() != entry.epoch {
             // A key was removed or replaced since: verify from scratch.
-            cache.remove(token);
+            cache.remove(&key);
             return Ok(None);
         }
         if now > entry.token.exp().saturating_add(self.inner.leeway) {
-            cache.remove(token);
+            cache.remove(&key);
             return Err(claims::expired());
         }
         Ok(Some(entry.token))
+    }
+
+    /// The answer for a token that was verified before and is still in the verified-token
+    /// cache, with its pool's client rule and `policy` applied: `None` when it is not cached
+    /// (then call [`Verifier::verify_with`]). Needs no UTF-8 check, parsing or signature
+    /// work: the web layer calls it with the header's bytes first.
+    #[cfg(feature = "web")]
+    pub(crate) fn verify_cached(
+        &self,
+        token: &[u8],
+        policy: &Policy,
+    ) -> Option<Result<VerifiedToken, VerifyError>> {
+        let result = match self.cached(token, unix_now()) {
+            Ok(None) => return None,
+            Ok(Some(t)) => self
+                .check_client(&t)
+                .and_then(|()| policy.check(&t))
+                .map(|()| t),
+            Err(e) => Err(e),
+        };
+        match &result {
+            Ok(_) => crate::telemetry::verification(true, "ok"),
+            Err(e) => crate::telemetry::verification(false, e.reason().as_str()),
+        }
+        Some(result)
     }
 }

@@ -242,6 +242,11 @@ impl VerifiedToken {
     pub fn claims_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_slice(&self.0.payload)
     }
+    /// The payload exactly as the token carries it: the JSON document of the claims, the
+    /// bytes that were verified (for writing them out without rebuilding a JSON value).
+    pub fn payload_json(&self) -> &[u8] {
+        &self.0.payload
+    }
     /// Every claim of the payload (parsed on first use, then kept).
     pub fn claims(&self) -> &Map<String, Value> {
         self.0.claims.get_or_init(|| {

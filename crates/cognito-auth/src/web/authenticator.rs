@@ -211,6 +211,7 @@ impl<T: ActivitySink + ?Sized> ActivitySink for Arc<T> {
 pub(super) struct AuthInner {
     pub(super) verifier: Verifier,
     pub(super) header_name: String,
+    pub(super) header: http::HeaderName,
     pub(super) scheme: String,
     pub(super) mode: AuthMode,
     pub(super) fail_on_invalid_bearer: bool,
@@ -242,7 +243,7 @@ impl fmt::Debug for Authenticator {
 impl Authenticator {
     /// Default settings (required mode, `Authorization: Bearer`, JSON errors) around `verifier`.
     pub fn new(verifier: Verifier) -> Self {
-        AuthConfig::default().web_authenticator(verifier)
+        AuthConfig::default().authenticator_parts(verifier, http::header::AUTHORIZATION)
     }
 
     /// Reports each authenticated client to `sink` (e.g. `cognito-auth-activity`'s tracker,
@@ -259,6 +260,12 @@ impl Authenticator {
     /// The header to read, lowercase.
     pub fn header_name(&self) -> &str {
         &self.inner.header_name
+    }
+
+    /// The header carrying the token, parsed once (for `HeaderMap::get_all` without parsing
+    /// the name on every request).
+    pub fn header(&self) -> &http::HeaderName {
+        &self.inner.header
     }
     /// Defaults for guards, to place in request extensions.
     pub fn defaults(&self) -> &Arc<GuardDefaults> {
@@ -298,12 +305,79 @@ impl Authenticator {
             let mut it = header_values.into_iter();
             [it.next(), it.next()]
         };
+        if let Some(outcome) = self.cached_outcome(first_two) {
+            return outcome;
+        }
         let outcome = match self.header_token(first_two) {
             Ok(Some(token)) => self.verify_token(token).await,
             Ok(None) => self.anonymous(),
             Err(e) => Err(e),
         };
         self.observe(outcome)
+    }
+
+    /// The outcome for a request whose answer needs no waiting: one header value,
+    /// `<scheme> <token>`, and a token verified before (a cache lookup, no parsing, no
+    /// signature). `None`: call [`Authenticator::authenticate`]. Integrations call this
+    /// first, so the common request costs no future and no allocation of its own.
+    ///
+    /// With a debug subscriber for `cognito_auth::verify` it always answers `None`, so every
+    /// request gets its `verify` span.
+    pub fn authenticate_now<'a, I>(
+        &self,
+        header_values: I,
+    ) -> Option<Result<Option<ServicePrincipal>, AuthError>>
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        if !self.reads_header_only() {
+            return None;
+        }
+        let mut it = header_values.into_iter();
+        self.cached_outcome([it.next(), it.next()])
+    }
+
+    /// The cached fast path (see [`Authenticator::authenticate_now`]).
+    #[inline]
+    fn cached_outcome(
+        &self,
+        values: [Option<&[u8]>; 2],
+    ) -> Option<Result<Option<ServicePrincipal>, AuthError>> {
+        // The token's bytes are looked up as they are: a hit means they equal a token that
+        // passed every check, so no UTF-8 check or parsing is needed.
+        if let [Some(value), None] = values
+            && let Some(token) = self.bearer_bytes(value)
+            && !tracing::enabled!(target: "cognito_auth::verify", tracing::Level::DEBUG)
+            && let Some(result) = self
+                .inner
+                .verifier
+                .verify_cached(token, self.inner.verifier.policy())
+        {
+            return Some(self.observe(self.finish(result)));
+        }
+        None
+    }
+
+    /// `<scheme> <token>` exactly (one space, nothing around): the token's bytes, for the
+    /// cache lookup. Anything else takes the full parser.
+    #[inline]
+    fn bearer_bytes<'v>(&self, value: &'v [u8]) -> Option<&'v [u8]> {
+        let scheme = self.inner.scheme.as_bytes();
+        let n = scheme.len();
+        // Exact case first: what clients send, and a plain comparison.
+        if value.len() <= n + 1
+            || value[n] != b' '
+            || (value[..n] != *scheme && !value[..n].eq_ignore_ascii_case(scheme))
+        {
+            return None;
+        }
+        let token = &value[n + 1..];
+        match (token.first(), token.last()) {
+            (Some(a), Some(b)) if !a.is_ascii_whitespace() && !b.is_ascii_whitespace() => {
+                Some(token)
+            }
+            _ => None,
+        }
     }
 
     /// Authenticates a request wherever its token is configured to be
@@ -378,8 +452,17 @@ impl Authenticator {
     }
 
     async fn verify_token(&self, token: &str) -> Result<Option<ServicePrincipal>, AuthError> {
+        self.finish(self.inner.verifier.verify(token).await)
+    }
+
+    /// From a verification's result to the request's principal: permissive-mode tolerance,
+    /// the web client allowlist, activity.
+    fn finish(
+        &self,
+        result: Result<crate::verify::VerifiedToken, crate::verify::VerifyError>,
+    ) -> Result<Option<ServicePrincipal>, AuthError> {
         let inner = &*self.inner;
-        let verified = match inner.verifier.verify(token).await {
+        let verified = match result {
             Ok(v) => v,
             Err(e) => {
                 let err = AuthError::from(e);
@@ -408,7 +491,7 @@ impl Authenticator {
         if let Some(tracker) = &inner.activity {
             tracker.record(verified.client_id());
         }
-        Ok(Some(ServicePrincipal::from(verified)))
+        Ok(Some(ServicePrincipal::admitted(verified, self.clone())))
     }
 
     /// Telemetry of one authentication decision.

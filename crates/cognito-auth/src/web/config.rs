@@ -537,7 +537,7 @@ impl AuthConfig {
 
     /// An [`Authenticator`] with a verifier built from these settings.
     pub fn authenticator(&self) -> Result<Authenticator, ConfigError> {
-        Ok(self.web_authenticator(self.verifier()?))
+        self.web_authenticator(self.verifier()?)
     }
 
     /// An [`Authenticator`] around an existing `verifier`: these settings supply the web
@@ -552,13 +552,32 @@ impl AuthConfig {
                 "these configure the verifier, which is given: set them on the verifier, or build it from these settings with authenticator()",
             ));
         }
-        Ok(self.web_authenticator(verifier))
+        self.web_authenticator(verifier)
     }
 
-    pub(super) fn web_authenticator(&self, verifier: Verifier) -> Authenticator {
+    pub(super) fn web_authenticator(
+        &self,
+        verifier: Verifier,
+    ) -> Result<Authenticator, ConfigError> {
+        let header = http::HeaderName::from_bytes(self.header_name.as_bytes()).map_err(|_| {
+            ConfigError::invalid(
+                "header_name",
+                format!("`{}` is not an HTTP header name", self.header_name),
+            )
+        })?;
+        Ok(self.authenticator_parts(verifier, header))
+    }
+
+    /// The authenticator, with the header name already parsed.
+    pub(super) fn authenticator_parts(
+        &self,
+        verifier: Verifier,
+        header: http::HeaderName,
+    ) -> Authenticator {
         Authenticator {
             inner: Arc::new(AuthInner {
                 verifier,
+                header,
                 header_name: self.header_name.to_ascii_lowercase(),
                 scheme: self.header_prefix.clone(),
                 mode: self.mode,

@@ -19,18 +19,29 @@ use crate::verify::VerifiedToken;
 /// # }
 /// ```
 #[derive(Clone)]
-pub struct ServicePrincipal(VerifiedToken);
+pub struct ServicePrincipal(VerifiedToken, Option<super::Authenticator>);
 
 impl From<VerifiedToken> for ServicePrincipal {
     fn from(t: VerifiedToken) -> Self {
-        ServicePrincipal(t)
+        ServicePrincipal(t, None)
     }
 }
 
 impl ServicePrincipal {
+    /// A principal admitted by `auth` (whose guard defaults and error rendering then apply
+    /// to the request).
+    pub(crate) fn admitted(t: VerifiedToken, auth: super::Authenticator) -> Self {
+        ServicePrincipal(t, Some(auth))
+    }
     /// The verified token behind this principal.
     pub fn token(&self) -> &VerifiedToken {
         &self.0
+    }
+    /// The [`Authenticator`](super::Authenticator) that admitted this principal, when it came
+    /// from one: the integrations take the guard defaults and the error rendering from it,
+    /// so the authentication layer puts one value in the request, not two.
+    pub fn authenticator(&self) -> Option<&super::Authenticator> {
+        self.1.as_ref()
     }
 }
 
