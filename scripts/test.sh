@@ -2,8 +2,8 @@
 # Runs every test of the workspace on a fresh machine.
 #
 # Installs what the tests need if it is missing (moto's Cognito emulator into .cache/venv-moto,
-# PostgreSQL from Debian's packages), starts both on 127.0.0.1 with free ports, runs
-# `cargo test --workspace --all-features`, and stops both by PID on exit.
+# PostgreSQL and Redis from Debian's packages), starts them on 127.0.0.1 with free ports, runs
+# `cargo test --workspace --all-features`, and stops them by PID on exit.
 # Extra arguments are passed to `cargo test` (e.g. `scripts/test.sh -p cognito-auth`).
 set -euo pipefail
 
@@ -14,6 +14,7 @@ work=$(mktemp -d)
 pg_dir=""
 moto_pid=""
 pg_pid=""
+redis_pid=""
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -21,13 +22,14 @@ cleanup() {
     status=$?
     if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; fi
     if [ -n "$pg_pid" ]; then kill -INT "$pg_pid" 2>/dev/null || true; fi
+    if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
     for _ in $(seq 1 50); do
         alive=0
-        for p in $moto_pid $pg_pid; do kill -0 "$p" 2>/dev/null && alive=1; done
+        for p in $moto_pid $pg_pid $redis_pid; do kill -0 "$p" 2>/dev/null && alive=1; done
         [ "$alive" = 0 ] && break
         sleep 0.1
     done
-    for p in $moto_pid $pg_pid; do kill -KILL "$p" 2>/dev/null || true; done
+    for p in $moto_pid $pg_pid $redis_pid; do kill -KILL "$p" 2>/dev/null || true; done
     rm -rf "$work"
     if [ -n "$pg_dir" ]; then rm -rf "$pg_dir"; fi
     exit "$status"
@@ -95,6 +97,30 @@ done
 run_pg "$pg_bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -q || { cat "$work/pg.log" >&2; log "PostgreSQL did not start"; exit 1; }
 log "PostgreSQL at 127.0.0.1:$pg_port (pid $pg_pid)"
 
+# --- Redis --------------------------------------------------------------------------------
+redis_bin=$(command -v redis-server || true)
+if [ -z "$redis_bin" ]; then
+    log "installing Redis (Debian package)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1 || {
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    }
+    redis_bin=$(command -v redis-server)
+fi
+redis_port=$(free_port)
+log "starting Redis on 127.0.0.1:$redis_port"
+"$redis_bin" --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+    --dir "$work" >"$work/redis.log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 1 100); do
+    python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $redis_port), 0.2); s.sendall(b'PING\r\n'); sys.exit(0 if s.recv(16).startswith(b'+PONG') else 1)" 2>/dev/null && break
+    kill -0 "$redis_pid" 2>/dev/null || { cat "$work/redis.log" >&2; log "Redis failed to start"; exit 1; }
+    sleep 0.1
+done
+log "Redis at 127.0.0.1:$redis_port (pid $redis_pid)"
+
+export COGNITO_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+export COGNITO_TEST_REDIS_SERVER="$redis_bin"
 export COGNITO_TEST_MOTO_URL="$moto_url"
 export COGNITO_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 export COGNITO_TEST_REQUIRE_SERVICES=1

@@ -11,6 +11,7 @@
 //! | `cognito_auth_jwks_fetch_seconds` | histogram | `result` |
 //! | `cognito_auth_m2m_token_requests_total` | counter | `result` (`ok`, `error`): every request here is billed by AWS |
 //! | `cognito_auth_m2m_token_request_seconds` | histogram | `result` |
+//! | `cognito_auth_m2m_shared_cache_total` | counter | `result` (`hit`: the fleet's token; `fetched`: this process fetched for the fleet; `store_error`: the store failed, fetched alone; `waited_too_long`) |
 //! | `cognito_auth_web_decisions_total` | counter | `stage` (`authenticate`: the auth layer; `guard`: a route guard or typed extractor), `status` (`passed`, `anonymous`, `401`, `403`, `500`, `503`) |
 //!
 //! Tracing targets: `cognito_auth::verify`, `cognito_auth::jwks`, `cognito_auth::m2m`,
@@ -76,6 +77,12 @@ pub(crate) fn m2m_request(ok: bool, took: Duration) {
         metrics::histogram!("cognito_auth_m2m_token_request_seconds", "result" => result)
             .record(took.as_secs_f64());
     }
+}
+
+/// A use of the fleet's shared M2M token cache.
+pub(crate) fn shared_cache(result: &'static str) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("cognito_auth_m2m_shared_cache_total", "result" => result).increment(1);
 }
 
 /// A web authentication or guard decision.

@@ -63,6 +63,14 @@ pub struct TokenArgs {
     /// Print the whole response as JSON instead of the bare access token.
     #[arg(long)]
     pub json: bool,
+    /// Share tokens through this Redis (`redis://host:port`): a token another process or
+    /// run already holds is used instead of a new (billed) request. Sealed with the secret.
+    #[arg(
+        long = "cache",
+        env = "COGNITO_TOKEN_CACHE_URL",
+        conflicts_with = "stored"
+    )]
+    pub cache: Option<String>,
 }
 
 async fn stored(args: TokenArgs) -> Result<u8, Failure> {
@@ -124,7 +132,19 @@ pub async fn run(args: TokenArgs) -> Result<u8, Failure> {
         .build()
         .map_err(|e| Failure::usage(e.to_string()))?;
     let url = client.token_url().to_owned();
-    match client.fetch_default_token().await {
+    let result = match &args.cache {
+        Some(cache) => {
+            let store = cognito_auth_redis::RedisTokenStore::new(cache)
+                .map_err(|e| Failure::usage(format!("--cache / COGNITO_TOKEN_CACHE_URL: {e}")))?;
+            cognito_auth::m2m::TokenSource::builder(client)
+                .shared_store(store)
+                .build()
+                .token()
+                .await
+        }
+        None => client.fetch_default_token().await,
+    };
+    match result {
         Ok(t) => {
             if args.json {
                 let mut out = json!({

@@ -447,3 +447,61 @@ async fn verify_answers_each_line_of_an_open_pipe() {
     drop(stdin);
     assert!(child.wait().await.unwrap().success());
 }
+
+/// `cognito token --cache`: runs share one token through Redis; an unreachable Redis only
+/// costs the sharing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_runs_share_one_token_through_redis() {
+    let redis = match std::env::var("COGNITO_TEST_REDIS_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            assert!(std::env::var("COGNITO_TEST_REQUIRE_SERVICES").is_err());
+            eprintln!("skipping: Redis is not running");
+            return;
+        }
+    };
+    let issuer = LocalIssuer::builder()
+        .client(
+            cognito_auth_testkit::ClientSpec::new("cli-m2m", "cli-m2m-secret").scopes(["a/read"]),
+        )
+        .start()
+        .await;
+    let run = |cache: &str| {
+        let mut c = cognito();
+        c.args([
+            "token",
+            "--token-url",
+            &issuer.token_url(),
+            "--client-id",
+            "cli-m2m",
+        ])
+        .args(["--scope", "a/read", "--cache", cache])
+        .env("COGNITO_CLIENT_SECRET", "cli-m2m-secret");
+        c
+    };
+    let mut tokens = Vec::new();
+    for _ in 0..3 {
+        let out = run(&redis).output().await.unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tokens.push(String::from_utf8(out.stdout).unwrap());
+    }
+    assert_eq!(issuer.token_requests(), 1, "three runs, one billed request");
+    assert!(tokens.iter().all(|t| t == &tokens[0]));
+    let out = run("redis://127.0.0.1:9").output().await.unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        issuer.token_requests(),
+        2,
+        "no Redis: the run fetched its own"
+    );
+}

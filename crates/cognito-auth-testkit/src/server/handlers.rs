@@ -171,7 +171,15 @@ fn client_auth(
         .cloned()
         .ok_or_else(|| oauth_error(StatusCode::BAD_REQUEST, "invalid_client", "unknown client"))?;
     match (&client.secret, secret) {
-        (Some(expected), Some(given)) if ct_eq(expected.as_bytes(), given.as_bytes()) => Ok(client),
+        (Some(expected), Some(given))
+            if ct_eq(expected.as_bytes(), given.as_bytes())
+                || client
+                    .second_secret
+                    .as_ref()
+                    .is_some_and(|s| ct_eq(s.as_bytes(), given.as_bytes())) =>
+        {
+            Ok(client)
+        }
         (None, None) => Ok(client),
         _ => Err(Box::new(oauth_error(
             StatusCode::BAD_REQUEST,

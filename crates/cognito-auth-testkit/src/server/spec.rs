@@ -16,6 +16,8 @@ use serde_json::json;
 pub struct ClientSpec {
     pub(crate) client_id: String,
     pub(crate) secret: Option<String>,
+    /// A second accepted secret (Cognito allows two during secret rotation).
+    pub(crate) second_secret: Option<String>,
     pub(crate) scopes: Vec<String>,
     pub(crate) callback_urls: Vec<String>,
 }
@@ -26,6 +28,7 @@ impl ClientSpec {
         ClientSpec {
             client_id: client_id.into(),
             secret: Some(secret.into()),
+            second_secret: None,
             scopes: Vec::new(),
             callback_urls: Vec::new(),
         }
@@ -35,9 +38,15 @@ impl ClientSpec {
         ClientSpec {
             client_id: client_id.into(),
             secret: None,
+            second_secret: None,
             scopes: Vec::new(),
             callback_urls: Vec::new(),
         }
+    }
+    /// Also accepts `secret` (Cognito keeps two secrets of a client during a rotation).
+    pub fn second_secret(mut self, secret: impl Into<String>) -> Self {
+        self.second_secret = Some(secret.into());
+        self
     }
     /// Scopes the client may request.
     pub fn scopes<I, S>(mut self, scopes: I) -> Self

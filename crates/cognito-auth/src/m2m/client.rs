@@ -241,6 +241,10 @@ impl M2mClient {
     pub fn token_url(&self) -> &str {
         &self.inner.token_url
     }
+    /// The client secret (for deriving the shared cache's sealing key).
+    pub(crate) fn secret(&self) -> &crate::secret::ClientSecret {
+        &self.inner.client_secret
+    }
     /// The client id.
     pub fn client_id(&self) -> &str {
         &self.inner.client_id

@@ -5,6 +5,8 @@
 //! - [`TokenSource`] caches and shares them: lock-free reads, refresh ahead of expiry in the
 //!   background, one request however many tasks ask at once. AWS bills every M2M token
 //!   request, so this is money.
+//! - [`shared`]: one token for a whole fleet of processes through a [`SharedTokenStore`]
+//!   (Redis: the `cognito-auth-redis` crate), sealed with the client secret.
 //! - [`crate::bearer`]: `BearerLayer` (feature `tower`) and `BearerMiddleware` (feature
 //!   `reqwest-middleware`) add `Authorization: Bearer …` and, on a 401, drop the refused
 //!   token and retry once, within a budget, when the body can be replayed.
@@ -21,13 +23,15 @@
 mod client;
 mod error;
 mod retry;
+pub mod shared;
 mod source;
 mod token;
 
 pub use client::{ClientAuth, M2mClient, M2mClientBuilder};
 pub use error::M2mError;
 pub use retry::RetryPolicy;
-pub use source::{RefreshPolicy, TokenSource};
+pub use shared::{SharedCacheConfig, SharedTokenStore};
+pub use source::{RefreshPolicy, TokenSource, TokenSourceBuilder};
 pub use token::{M2mToken, Scopes};
 
 #[cfg(fuzzing)]

@@ -7,6 +7,7 @@ use arc_swap::ArcSwapOption;
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 
+use super::shared::{Fleet, SharedCacheConfig, SharedTokenStore};
 use super::{M2mClient, M2mError, M2mToken, Scopes};
 
 /// When a cached token is refreshed.
@@ -115,6 +116,9 @@ struct Control {
     last_unauthorized_refetch: Option<Instant>,
     /// When a token was last stored (for evicting the stalest scope set).
     last_stored: Option<Instant>,
+    /// A token a downstream refused: the next fetch must not return it (from the fleet's
+    /// shared cache).
+    rejected: Option<M2mToken>,
 }
 
 struct Entry {
@@ -140,8 +144,73 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct SourceInner {
     client: M2mClient,
     policy: RefreshPolicy,
+    fleet: Option<Arc<Fleet>>,
     default_entry: Arc<Entry>,
     entries: RwLock<HashMap<Scopes, Arc<Entry>>>,
+}
+
+/// Builds a [`TokenSource`].
+///
+/// ```no_run
+/// # fn run(store: impl cognito_auth::m2m::SharedTokenStore) -> Result<(), Box<dyn std::error::Error>> {
+/// use cognito_auth::m2m::{M2mClient, RefreshPolicy, SharedCacheConfig, TokenSource};
+///
+/// let tokens = TokenSource::builder(M2mClient::from_env()?)
+///     .policy(RefreshPolicy::default().refresh_at(0.8))
+///     .shared_store(store) // e.g. cognito_auth_redis::RedisTokenStore
+///     .shared_config(SharedCacheConfig::default())
+///     .build();
+/// # let _ = tokens; Ok(()) }
+/// ```
+#[must_use]
+pub struct TokenSourceBuilder {
+    client: M2mClient,
+    policy: RefreshPolicy,
+    store: Option<Arc<dyn SharedTokenStore>>,
+    shared: SharedCacheConfig,
+}
+
+impl fmt::Debug for TokenSourceBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSourceBuilder")
+            .field("client", &self.client)
+            .field("policy", &self.policy)
+            .field("shared_store", &self.store.is_some())
+            .field("shared_config", &self.shared)
+            .finish()
+    }
+}
+
+impl TokenSourceBuilder {
+    /// When tokens are refreshed.
+    pub fn policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+    /// Shares tokens with every process using the same store, client and scopes: one token
+    /// request for the fleet (see [`crate::m2m::shared`]).
+    pub fn shared_store(mut self, store: impl SharedTokenStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+    /// Timeouts and lease of the shared store.
+    pub fn shared_config(mut self, cfg: SharedCacheConfig) -> Self {
+        self.shared = cfg;
+        self
+    }
+    /// The source.
+    pub fn build(self) -> TokenSource {
+        let default_entry = Entry::new(self.client.default_scopes().clone());
+        TokenSource {
+            inner: Arc::new(SourceInner {
+                fleet: self.store.map(|s| Arc::new(Fleet::new(s, self.shared))),
+                client: self.client,
+                policy: self.policy,
+                default_entry,
+                entries: RwLock::new(HashMap::new()),
+            }),
+        }
+    }
 }
 
 /// A shared, caching source of client-credentials tokens.
@@ -193,14 +262,16 @@ impl TokenSource {
 
     /// A source with an explicit policy.
     pub fn with_policy(client: M2mClient, policy: RefreshPolicy) -> Self {
-        let default_entry = Entry::new(client.default_scopes().clone());
-        TokenSource {
-            inner: Arc::new(SourceInner {
-                client,
-                policy,
-                default_entry,
-                entries: RwLock::new(HashMap::new()),
-            }),
+        TokenSource::builder(client).policy(policy).build()
+    }
+
+    /// A builder: policy, and a store shared by a fleet of processes.
+    pub fn builder(client: M2mClient) -> TokenSourceBuilder {
+        TokenSourceBuilder {
+            client,
+            policy: RefreshPolicy::default(),
+            store: None,
+            shared: SharedCacheConfig::default(),
         }
     }
 
@@ -288,6 +359,7 @@ impl TokenSource {
                 return;
             }
             ctl.last_unauthorized_refetch = Some(now);
+            ctl.rejected = Some(token.clone());
             tracing::info!(
                 target: "cognito_auth::m2m",
                 scopes = %e.scopes.joined(),
@@ -397,9 +469,22 @@ impl TokenSource {
         }
         let client = self.inner.client.clone();
         let policy = self.inner.policy.clone();
+        let fleet = self.inner.fleet.clone();
         let task_entry = Arc::clone(entry);
+        // The token a new one must replace: the current one (a refresh), or one refused.
+        let replacing = task_entry
+            .current
+            .load_full()
+            .map(|c| c.token.clone())
+            .or_else(|| ctl.rejected.take());
         let handle = tokio::spawn(async move {
-            let result = client.fetch(&task_entry.scopes).await;
+            let result = match &fleet {
+                Some(f) => {
+                    f.obtain(&client, &task_entry.scopes, &policy, replacing.as_ref())
+                        .await
+                }
+                None => client.fetch(&task_entry.scopes).await,
+            };
             let mut ctl = lock(&task_entry.control);
             match &result {
                 Ok(token) => {

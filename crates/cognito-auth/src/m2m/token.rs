@@ -76,6 +76,42 @@ impl M2mToken {
     pub fn is_expired(&self) -> bool {
         Instant::now() >= self.0.expires_at
     }
+    /// A token from the fleet's shared cache: issued and expiring at these Unix times (ms).
+    /// Its lifetime, and so its refresh point, is the same in every process.
+    pub(crate) fn from_shared(
+        access_token: String,
+        scopes: &str,
+        issued_ms: u64,
+        expires_ms: u64,
+    ) -> Option<M2mToken> {
+        if access_token.is_empty() || expires_ms <= issued_ms {
+            return None;
+        }
+        let access_token = AccessToken::new(access_token);
+        let mut header =
+            http::HeaderValue::from_str(&format!("Bearer {}", access_token.expose())).ok()?;
+        header.set_sensitive(true);
+        let expires_in = Duration::from_millis(expires_ms - issued_ms);
+        let issued = std::time::UNIX_EPOCH + Duration::from_millis(issued_ms);
+        let now = Instant::now();
+        let now_sys = SystemTime::now();
+        // The same moments on this process's monotonic clock.
+        let obtained_at = match now_sys.duration_since(issued) {
+            Ok(ago) => now.checked_sub(ago).unwrap_or(now),
+            Err(ahead) => now + ahead.duration(),
+        };
+        Some(M2mToken(Arc::new(TokenData {
+            access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in,
+            obtained_at,
+            expires_at: obtained_at + expires_in,
+            expires_at_system: issued + expires_in,
+            scopes: ScopeSet::parse(scopes).unwrap_or_default(),
+            extra: Map::new(),
+            header,
+        })))
+    }
     pub(crate) fn same_as(&self, other: &M2mToken) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
