@@ -6,6 +6,8 @@
 //! - [`LocalIssuer`] serves `/.well-known/jwks.json`, `/.well-known/openid-configuration`,
 //!   `/oauth2/token` (client credentials, authorization code + PKCE, refresh token),
 //!   `/oauth2/authorize` and `/oauth2/revoke`, counts requests and injects [`Fault`]s.
+//! - [`lambda::LambdaRuntime`]: a local AWS Lambda Runtime API, to run a Lambda function
+//!   binary as a real process and invoke it.
 //! - [`TokenBuilder`] mints access and ID tokens with Cognito's claim shapes, and broken ones
 //!   (expired, other key, HS256, `alg: none`, missing claims...).
 //!
@@ -27,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod keys;
+pub mod lambda;
 mod mint;
 mod server;
 
