@@ -12,3 +12,8 @@
 pub mod moto;
 pub mod peer;
 pub mod web_matrix;
+
+/// The README's examples, compiled as doctests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
