@@ -6,7 +6,9 @@
 #
 # 1. Library (criterion, per core): verification of distinct tokens with the verified-token
 #    cache off and on, against raw aws-lc-rs RS256 of the same bytes; a reused token; the
-#    cached M2M token; the web layer's header parsing and cached authentication.
+#    cached M2M token; the web layer's header parsing and cached authentication; a warm
+#    Lambda authorizer invocation; the fleet cache (with Redis: redis-server on the PATH or
+#    COGNITO_BENCH_REDIS_URL).
 # 2. Auth layer, server only (axum and actix-web): wrk in another process pinned to another
 #    core, server CPU time from /proc; and callgrind instruction counts of the server path.
 #    Four routes, one handler body: no auth, auth layer, auth layer + guard layer, one auth
@@ -51,13 +53,21 @@ log "criterion benches"
 cargo bench --quiet -p cognito-auth --bench verify -- "${crit_args[@]}" >/dev/null 2>&1
 cargo bench --quiet -p cognito-auth --bench m2m -- "${crit_args[@]}" >/dev/null 2>&1
 cargo bench --quiet -p cognito-auth --features web --bench web -- "${crit_args[@]}" >/dev/null 2>&1
+cargo bench --quiet -p cognito-auth-lambda --bench authorizer -- "${crit_args[@]}" >/dev/null 2>&1
+shared=()
+if [ -n "${COGNITO_BENCH_REDIS_URL:-}" ] || command -v redis-server >/dev/null 2>&1; then
+    cargo bench --quiet -p cognito-auth-redis --bench shared -- "${crit_args[@]}" >/dev/null 2>&1
+    shared=(shared/cached_token_with_store shared/first_token_from_fleet)
+else
+    log "no redis-server and no COGNITO_BENCH_REDIS_URL: skipping the fleet cache bench"
+fi
 
 echo
 echo "## 1. Library, criterion, one core (mean per call)"
 python3 scripts/bench/criterion_summary.py target/criterion \
     verify/raw_rsa_verify verify/distinct_tokens verify/distinct_tokens_cache_on \
     verify/reused_token m2m/cached_token web/parse_authorization_header \
-    web/authenticate_cached_token
+    web/authenticate_cached_token lambda/warm_token_invocation "${shared[@]}"
 python3 - <<'PY'
 import json
 def mean(b):

@@ -185,6 +185,25 @@ pub struct AdminClient {
     pool_id: String,
 }
 
+/// Admin operations that take the user name alone and answer nothing.
+macro_rules! user_operations {
+    ($( $(#[$doc:meta])* $name:ident => $op:ident, $api:literal; )*) => {
+        $(
+            $(#[$doc])*
+            pub async fn $name(&self, username: &str) -> Result<(), AdminError> {
+                self.sdk
+                    .$op()
+                    .user_pool_id(&self.pool_id)
+                    .username(username)
+                    .send()
+                    .await
+                    .map_err(|e| admin_err($api, e))?;
+                Ok(())
+            }
+        )*
+    };
+}
+
 impl AdminClient {
     /// Wraps an SDK client for `pool_id`.
     pub fn new(sdk: Client, pool_id: impl Into<String>) -> Self {
@@ -268,40 +287,19 @@ impl AdminClient {
         Ok(all_items!(req.into_paginator(), "ListUsers", user))
     }
 
-    /// Enables a user.
-    pub async fn enable_user(&self, username: &str) -> Result<(), AdminError> {
-        self.sdk
-            .admin_enable_user()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(|e| admin_err("AdminEnableUser", e))?;
-        Ok(())
-    }
-
-    /// Disables a user (their tokens stop refreshing; sign-in is refused).
-    pub async fn disable_user(&self, username: &str) -> Result<(), AdminError> {
-        self.sdk
-            .admin_disable_user()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(|e| admin_err("AdminDisableUser", e))?;
-        Ok(())
-    }
-
-    /// Deletes a user.
-    pub async fn delete_user(&self, username: &str) -> Result<(), AdminError> {
-        self.sdk
-            .admin_delete_user()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(|e| admin_err("AdminDeleteUser", e))?;
-        Ok(())
+    user_operations! {
+        /// Enables a user.
+        enable_user => admin_enable_user, "AdminEnableUser";
+        /// Disables a user (their tokens stop refreshing; sign-in is refused).
+        disable_user => admin_disable_user, "AdminDisableUser";
+        /// Deletes a user.
+        delete_user => admin_delete_user, "AdminDeleteUser";
+        /// Forces a password reset.
+        reset_password => admin_reset_user_password, "AdminResetUserPassword";
+        /// Confirms a sign-up without a code.
+        confirm_sign_up => admin_confirm_sign_up, "AdminConfirmSignUp";
+        /// Signs a user out everywhere: every refresh token of theirs stops working.
+        global_sign_out => admin_user_global_sign_out, "AdminUserGlobalSignOut";
     }
 
     /// Sets a password, permanent or temporary.
@@ -320,30 +318,6 @@ impl AdminClient {
             .send()
             .await
             .map_err(|e| admin_err("AdminSetUserPassword", e))?;
-        Ok(())
-    }
-
-    /// Forces a password reset.
-    pub async fn reset_password(&self, username: &str) -> Result<(), AdminError> {
-        self.sdk
-            .admin_reset_user_password()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(|e| admin_err("AdminResetUserPassword", e))?;
-        Ok(())
-    }
-
-    /// Confirms a sign-up without a code.
-    pub async fn confirm_sign_up(&self, username: &str) -> Result<(), AdminError> {
-        self.sdk
-            .admin_confirm_sign_up()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(|e| admin_err("AdminConfirmSignUp", e))?;
         Ok(())
     }
 
@@ -525,18 +499,6 @@ impl AdminClient {
         req.send()
             .await
             .map_err(|e| admin_err("AdminUpdateUserAttributes", e))?;
-        Ok(())
-    }
-
-    /// Signs a user out everywhere: every refresh token of theirs stops working.
-    pub async fn global_sign_out(&self, username: &str) -> Result<(), AdminError> {
-        self.sdk
-            .admin_user_global_sign_out()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .send()
-            .await
-            .map_err(|e| admin_err("AdminUserGlobalSignOut", e))?;
         Ok(())
     }
 

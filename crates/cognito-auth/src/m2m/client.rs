@@ -117,24 +117,19 @@ impl M2mClientBuilder {
     /// assert!(!format!("{client:?}").contains("s3cret"));
     /// ```
     pub fn from_env_with<F: Fn(&str) -> Option<String>>(get: F) -> Self {
-        let non_empty = |k: &str| crate::env::value(&get, k);
-        let mut b = M2mClientBuilder::default();
-        if let Some(u) = non_empty("COGNITO_TOKEN_URL") {
-            b = b.token_url(u);
-        }
-        if let Some(d) = non_empty("COGNITO_DOMAIN") {
-            b = b.domain(d);
-        }
-        if let Some(id) = non_empty("COGNITO_CLIENT_ID") {
-            b = b.client_id(id);
-        }
-        if let Some(s) = non_empty("COGNITO_CLIENT_SECRET") {
-            b = b.client_secret(s);
-        }
-        if let Some(s) = non_empty("COGNITO_SCOPES") {
-            b = b.default_scopes(s.replace(',', " "));
-        }
-        b
+        crate::env::apply(
+            &get,
+            M2mClientBuilder::default(),
+            [
+                ("COGNITO_TOKEN_URL", |b, v| b.token_url(v)),
+                ("COGNITO_DOMAIN", |b, v| b.domain(v)),
+                ("COGNITO_CLIENT_ID", |b, v| b.client_id(v)),
+                ("COGNITO_CLIENT_SECRET", |b, v| b.client_secret(v)),
+                ("COGNITO_SCOPES", |b, v| {
+                    b.default_scopes(v.replace(',', " "))
+                }),
+            ],
+        )
     }
 
     /// Validates and builds. No network I/O.

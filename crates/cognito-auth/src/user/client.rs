@@ -111,24 +111,17 @@ impl UserPoolClientBuilder {
     /// assert_eq!(client.region(), "eu-west-1");
     /// ```
     pub fn from_env_with<F: Fn(&str) -> Option<String>>(get: F) -> Self {
-        let val = |k: &str| crate::env::value(&get, k);
-        let mut b = UserPoolClientBuilder::default();
-        if let Some(v) = val("COGNITO_USER_POOL_ID") {
-            b = b.user_pool(v);
-        }
-        if let Some(v) = val("COGNITO_REGION") {
-            b = b.region(v);
-        }
-        if let Some(v) = val("COGNITO_CLIENT_ID") {
-            b = b.client_id(v);
-        }
-        if let Some(v) = val("COGNITO_CLIENT_SECRET") {
-            b = b.client_secret(v);
-        }
-        if let Some(v) = val("COGNITO_IDP_ENDPOINT") {
-            b = b.endpoint(v);
-        }
-        b
+        crate::env::apply(
+            &get,
+            UserPoolClientBuilder::default(),
+            [
+                ("COGNITO_USER_POOL_ID", |b, v| b.user_pool(v)),
+                ("COGNITO_REGION", |b, v| b.region(v)),
+                ("COGNITO_CLIENT_ID", |b, v| b.client_id(v)),
+                ("COGNITO_CLIENT_SECRET", |b, v| b.client_secret(v)),
+                ("COGNITO_IDP_ENDPOINT", |b, v| b.endpoint(v)),
+            ],
+        )
     }
 
     /// Validates and builds. No network I/O.
