@@ -67,7 +67,7 @@ echo "## 1. Library, criterion, one core (mean per call)"
 python3 scripts/bench/criterion_summary.py target/criterion \
     verify/raw_rsa_verify verify/distinct_tokens verify/distinct_tokens_cache_on \
     verify/reused_token m2m/cached_token web/parse_authorization_header \
-    web/authenticate_cached_token lambda/warm_token_invocation "${shared[@]}"
+    web/authenticate_cached_token lambda_warm_token_invocation "${shared[@]}"
 python3 - <<'PY'
 import json
 def mean(b):

@@ -13,6 +13,7 @@
 //!
 //! Enabled by the `web` feature.
 
+mod activity;
 mod authenticator;
 mod config;
 mod error;
@@ -21,8 +22,9 @@ mod header;
 mod principal;
 mod user;
 
+pub use activity::ActivityConfig;
 pub use authenticator::{ActivitySink, Authenticator, RequestView, TokenExtractor, TokenLocation};
-pub use config::{ActivityConfig, AuthConfig, AuthMode, UserMappingConfig};
+pub use config::{AuthConfig, AuthMode, UserMappingConfig};
 pub use error::{
     AuthError, CustomResponder, ErrorFormat, ErrorResponse, ResponseOptions, messages,
 };
