@@ -6,6 +6,9 @@
 #
 #   scripts/mutants.sh              # every module below (hours on 2 cores)
 #   scripts/mutants.sh guard jwks   # some of them
+#
+# MUTANTS_ARGS adds cargo-mutants options, e.g. MUTANTS_ARGS="--in-place --baseline=skip
+# --timeout 300" in a throwaway clone that has built once (no copy, no baseline per module).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,32 +20,39 @@ if ! command -v cargo-mutants >/dev/null 2>&1; then
     cargo install --locked --quiet cargo-mutants
 fi
 
-# name | file | tests that own it | optional regex of functions to mutate
+# name | file | packages whose tests run (empty: the core's) | those tests | optional regex of
+# functions to mutate
 modules=(
-    "guard|crates/cognito-auth/src/web/guard.rs|--test web --lib|"
-    "header|crates/cognito-auth/src/web/header.rs|--test web --doc|"
-    "policy|crates/cognito-auth/src/verify/policy.rs|--test verify --test security_edges|"
-    "claims|crates/cognito-auth/src/verify/claims.rs|--test verify --test bad_input --test security_edges|"
-    "verifier|crates/cognito-auth/src/verify/mod.rs|--test verify --test bad_input --test security_edges|"
-    "jwks|crates/cognito-auth/src/jwks/mod.rs|--test verify --test security_edges|"
-    "m2m-source|crates/cognito-auth/src/m2m/source.rs|--test m2m|"
-    "bearer-tower|crates/cognito-auth/src/bearer/tower.rs|--test m2m|"
-    "bearer-reqwest|crates/cognito-auth/src/bearer/reqwest_mw.rs|--test m2m|"
-    "srp-checks|crates/cognito-auth/src/srp.rs|--lib --test srp_vectors --test srp_zeroize --test user_recorded|check_challenge|secret_block_bytes|hex_decode|is_hex|pad_hex|claim_signature|with_private_bytes"
+    "guard|crates/cognito-auth/src/web/guard.rs|cognito-auth,cognito-auth-axum|--test web --test matrix --test deployment|"
+    "header|crates/cognito-auth/src/web/header.rs|cognito-auth,cognito-auth-axum|--lib --test web --test matrix|"
+    "policy|crates/cognito-auth/src/verify/policy.rs||--test verify --test security_edges|"
+    "claims|crates/cognito-auth/src/verify/claims.rs||--test verify --test bad_input --test security_edges|"
+    "verifier|crates/cognito-auth/src/verify/mod.rs||--test verify --test bad_input --test security_edges|"
+    "jwks|crates/cognito-auth/src/jwks/mod.rs||--test verify --test security_edges|"
+    "m2m-source|crates/cognito-auth/src/m2m/source.rs||--test m2m|"
+    "bearer-tower|crates/cognito-auth/src/bearer/tower.rs||--test m2m|"
+    "bearer-reqwest|crates/cognito-auth/src/bearer/reqwest_mw.rs||--test m2m|"
+    "srp-checks|crates/cognito-auth/src/srp.rs||--lib --test srp_vectors --test srp_zeroize --test user_recorded|check_challenge|secret_block_bytes|hex_decode|is_hex|pad_hex|claim_signature|with_private_bytes"
 )
 
 wanted=" $* "
 summary=()
 missed_total=0
 for m in "${modules[@]}"; do
-    IFS='|' read -r name file tests re <<<"$m"
+    IFS='|' read -r name file packages tests re <<<"$m"
     if [ -n "$*" ] && [[ "$wanted" != *" $name "* ]]; then
         continue
     fi
     out="$root/mutants.out/$name"
     rm -rf "$out"
+    mkdir -p "$out"
     log "mutating $file ($name)"
-    args=(mutants --no-shuffle -p cognito-auth --all-features -f "$file" -o "$out")
+    args=(mutants --no-shuffle --profile mutants -p cognito-auth --all-features -f "$file" -o "$out")
+    # shellcheck disable=SC2206
+    args+=(${MUTANTS_ARGS:-})
+    if [ -n "$packages" ]; then
+        args+=(--test-package "$packages")
+    fi
     if [ -n "$re" ]; then
         args+=(--re "$re")
     fi
