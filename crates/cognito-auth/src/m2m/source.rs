@@ -441,11 +441,11 @@ impl TokenSource {
     fn refresh_in_background(&self, entry: &Arc<Entry>, now: Instant) {
         {
             let mut ctl = lock(&entry.control);
-            if ctl.next_background_attempt.is_some_and(|at| now < at)
-                || ctl.blocked_until.is_some_and(|at| now < at)
-            {
+            if ctl.next_background_attempt.is_some_and(|at| now < at) {
                 return;
             }
+            // While a `Retry-After` lasts, `start_fetch` answers `Throttled` without a
+            // request; the attempt counts against the back-off like a failed one.
             ctl.next_background_attempt = Some(now + self.inner.policy.failed_refresh_backoff);
         }
         if tokio::runtime::Handle::try_current().is_ok() {

@@ -361,3 +361,76 @@ async fn cached_scope_sets_are_bounded_and_the_stalest_goes_first() {
     source.token_for("orders/read").await.unwrap(); // was evicted: fetched again
     assert_eq!(issuer.token_requests(), 4);
 }
+
+#[test]
+fn the_policy_reports_its_settings_clamped() {
+    let p = RefreshPolicy::default();
+    assert_eq!(p.get_refresh_at(), 0.75);
+    assert_eq!(p.get_expiry_margin(), Duration::from_secs(10));
+    assert_eq!(
+        RefreshPolicy::default().refresh_at(0.0).get_refresh_at(),
+        0.05
+    );
+    assert_eq!(
+        RefreshPolicy::default().refresh_at(-3.0).get_refresh_at(),
+        0.05
+    );
+    assert_eq!(
+        RefreshPolicy::default().refresh_at(2.0).get_refresh_at(),
+        1.0
+    );
+    assert_eq!(
+        RefreshPolicy::default().refresh_at(0.5).get_refresh_at(),
+        0.5
+    );
+    assert_eq!(
+        RefreshPolicy::default()
+            .refresh_at(f64::NAN)
+            .get_refresh_at(),
+        0.75
+    );
+    let m = RefreshPolicy::default().expiry_margin(Duration::from_secs(3));
+    assert_eq!(m.get_expiry_margin(), Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn the_background_refresh_resumes_when_retry_after_ends() {
+    let issuer = issuer().await;
+    issuer.set_token_lifetime(6);
+    let source = TokenSource::with_policy(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+        RefreshPolicy::default()
+            .refresh_at(0.2)
+            .failed_refresh_backoff(Duration::ZERO)
+            .expiry_margin(Duration::ZERO),
+    );
+    let t = source.token().await.unwrap();
+    issuer.push_token_faults([Fault::too_many_requests(1)]);
+    // Refresh due after 1.2 s: the background attempt meets a 429 with Retry-After: 1.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert!(
+        source
+            .token()
+            .await
+            .unwrap()
+            .access_token()
+            .ct_eq(t.secret())
+    );
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    // Retry-After has passed and the token is still valid: refreshed ahead again.
+    assert!(
+        source
+            .token()
+            .await
+            .unwrap()
+            .access_token()
+            .ct_eq(t.secret())
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let newer = source.token().await.unwrap();
+    assert!(!newer.access_token().ct_eq(t.secret()));
+    assert_eq!(issuer.token_requests(), 3);
+}
