@@ -27,7 +27,7 @@ modules=(
     "header|crates/cognito-auth/src/web/header.rs|cognito-auth,cognito-auth-axum|--lib --test web --test matrix|"
     "policy|crates/cognito-auth/src/verify/policy.rs||--test verify --test security_edges --test operability|"
     "claims|crates/cognito-auth/src/verify/claims.rs||--test verify --test bad_input --test security_edges --test operability|"
-    "verifier|crates/cognito-auth/src/verify/mod.rs||--test verify --test bad_input --test security_edges --test operability|"
+    "verifier|crates/cognito-auth/src/verify/mod.rs||--test verify --test bad_input --test security_edges --test operability --test web|"
     "jwks|crates/cognito-auth/src/jwks/mod.rs||--test verify --test security_edges --test operability|"
     "m2m-source|crates/cognito-auth/src/m2m/source.rs||--test m2m|"
     "bearer-tower|crates/cognito-auth/src/bearer/tower.rs||--test m2m|"

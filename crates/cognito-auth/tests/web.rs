@@ -368,3 +368,32 @@ async fn claim_mapping_can_be_scoped_to_one_pool() {
         Err(AuthError::UserNotFound)
     ));
 }
+
+#[tokio::test]
+async fn a_token_verified_before_is_answered_without_waiting() {
+    use cognito_auth::web::AuthConfig;
+    let issuer = LocalIssuer::start().await;
+    let cfg = AuthConfig {
+        issuer: Some(issuer.issuer().to_owned()),
+        token_use: Some(cognito_auth::verify::AcceptedTokenUse::Access),
+        any_client: true,
+        ..AuthConfig::default()
+    };
+    let auth = cfg.authenticator().unwrap();
+    let header = format!("Bearer {}", issuer.access_token().client_id("c1").sign());
+    // Not verified yet: the caller has to wait for `authenticate`.
+    assert!(auth.authenticate_now([header.as_bytes()]).is_none());
+    auth.authenticate([header.as_bytes()]).await.unwrap();
+    // Now answered at once, from the verified-token cache, with the same principal.
+    let p = auth
+        .authenticate_now([header.as_bytes()])
+        .expect("answered from the cache")
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.client_id(), "c1");
+    // Two header values are never answered from the cache.
+    assert!(
+        auth.authenticate_now([header.as_bytes(), header.as_bytes()])
+            .is_none()
+    );
+}

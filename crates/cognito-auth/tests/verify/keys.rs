@@ -327,3 +327,78 @@ async fn the_token_cache_is_used_and_honours_the_leeway() {
     off.verify(&t).await.unwrap();
     assert_eq!(off.cache_stats(), Default::default());
 }
+
+#[tokio::test]
+async fn distinct_tokens_spread_over_the_cache() {
+    // Keys are hashed from each token's own bytes: 300 distinct tokens fit a cache of 1000
+    // and are all found again (equal hashes would crowd them into one shard and evict most).
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer).token_cache_capacity(1000).build().unwrap();
+    let tokens: Vec<String> = (0..300)
+        .map(|i| issuer.access_token().client_id("svc").claim("n", i).sign())
+        .collect();
+    for t in &tokens {
+        v.verify(t).await.unwrap();
+    }
+    for t in &tokens {
+        v.verify(t).await.unwrap();
+    }
+    let s = v.cache_stats();
+    assert_eq!((s.misses, s.entries), (300, 300), "{s:?}");
+    assert_eq!(s.hits, 300, "{s:?}");
+}
+
+#[tokio::test]
+async fn the_size_limit_applies_to_cached_lookups_exactly() {
+    let issuer = LocalIssuer::start().await;
+    let t = issuer.access_token().client_id("svc").sign();
+    // A token of exactly the limit is verified and then found in the cache.
+    let v = builder(&issuer).max_token_bytes(t.len()).build().unwrap();
+    v.verify(&t).await.unwrap();
+    v.verify(&t).await.unwrap();
+    assert_eq!(v.cache_stats().hits, 1);
+    // A longer one is refused before any cache lookup.
+    let long = issuer
+        .access_token()
+        .client_id("svc")
+        .claim("pad", "x".repeat(64))
+        .sign();
+    assert!(v.verify(&long).await.is_err());
+    let s = v.cache_stats();
+    assert_eq!((s.hits, s.misses), (1, 1), "{s:?}");
+}
+
+#[tokio::test]
+async fn the_cached_path_accepts_a_token_until_the_last_second_of_its_leeway() {
+    // exp + leeway == now: still valid, fresh and from the cache alike. Retried when the
+    // clock's second changes in between.
+    let issuer = LocalIssuer::start().await;
+    let secs = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    };
+    for _ in 0..20 {
+        let v = builder(&issuer)
+            .leeway(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        let start = secs();
+        let t = issuer
+            .access_token()
+            .client_id("svc")
+            .claim("exp", start - 5)
+            .sign();
+        let fresh = v.verify(&t).await;
+        let cached = v.verify(&t).await;
+        if secs() != start {
+            continue;
+        }
+        fresh.unwrap();
+        cached.unwrap();
+        assert_eq!(v.cache_stats().hits, 1);
+        return;
+    }
+    panic!("the clock's second changed during every attempt");
+}
