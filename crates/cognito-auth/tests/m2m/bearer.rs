@@ -250,3 +250,60 @@ async fn the_401_budget_renews_after_its_interval_and_only_drops_the_refused_tok
     source.token().await.unwrap();
     assert_eq!(issuer.token_requests(), 3);
 }
+
+#[test]
+fn in_memory_bodies_replay_as_they_are() {
+    use cognito_auth::bearer::ReplayBody;
+    assert_eq!("abc".to_string().try_replay().as_deref(), Some("abc"));
+    assert_eq!(vec![1u8, 2].try_replay(), Some(vec![1u8, 2]));
+    assert_eq!(
+        Bytes::from_static(b"xy").try_replay(),
+        Some(Bytes::from_static(b"xy"))
+    );
+    assert!(http_body_util::Empty::<Bytes>::new().try_replay().is_some());
+    assert_eq!(().try_replay(), Some(()));
+    let full = http_body_util::Full::new(Bytes::from_static(b"body"));
+    assert!(full.try_replay().is_some());
+}
+
+/// An inner service that refuses in `poll_ready`.
+#[derive(Clone)]
+struct NotReady;
+
+impl tower::Service<http::Request<String>> for NotReady {
+    type Response = http::Response<String>;
+    type Error = std::io::Error;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Err(std::io::Error::other("not ready")))
+    }
+    fn call(&mut self, _: http::Request<String>) -> Self::Future {
+        std::future::ready(Ok(http::Response::new(String::new())))
+    }
+}
+
+#[tokio::test]
+async fn the_inner_service_readiness_and_errors_come_through() {
+    use std::error::Error as _;
+    use tower::{Layer, Service};
+    let issuer = issuer().await;
+    let source = TokenSource::new(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+    );
+    let mut svc = BearerLayer::new(source).layer(NotReady);
+    let e = std::future::poll_fn(|cx| svc.poll_ready(cx))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, cognito_auth::bearer::BearerError::Inner(_)));
+    assert_eq!(e.source().unwrap().to_string(), "not ready");
+    let token_error: cognito_auth::bearer::BearerError<std::io::Error, std::io::Error> =
+        cognito_auth::bearer::BearerError::Token(std::io::Error::other("no token"));
+    assert_eq!(token_error.source().unwrap().to_string(), "no token");
+    assert_eq!(issuer.token_requests(), 0);
+}

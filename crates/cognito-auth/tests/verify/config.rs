@@ -189,3 +189,20 @@ fn builder_validates() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_per_call_policy_narrows_the_clients() {
+    use cognito_auth::verify::Policy;
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer).build().unwrap();
+    let only_a = Policy::new().allowed_clients(["a"]);
+    assert_eq!(only_a.get_allowed_clients(), Some(&["a".to_string()][..]));
+    assert_eq!(Policy::new().get_allowed_clients(), None);
+    let a = issuer.access_token().client_id("a").sign();
+    let b = issuer.access_token().client_id("b").sign();
+    v.verify_with(&a, &only_a).await.unwrap();
+    let e = v.verify_with(&b, &only_a).await.unwrap_err();
+    assert_eq!(e.reason(), Reason::ClientNotAllowed);
+    // Without the policy's list, the verifier's own rule (any client) decides.
+    v.verify_with(&b, &Policy::new()).await.unwrap();
+}
