@@ -369,9 +369,9 @@ async fn the_size_limit_applies_to_cached_lookups_exactly() {
 }
 
 #[tokio::test]
-async fn the_cached_path_accepts_a_token_until_the_last_second_of_its_leeway() {
-    // exp + leeway == now: still valid, fresh and from the cache alike. Retried when the
-    // clock's second changes in between.
+async fn tokens_are_valid_through_the_last_second_of_the_leeway() {
+    // exp + leeway == now: still valid, fresh and from the cache alike; nbf - leeway == now:
+    // valid already. Retried when the clock's second changes in between.
     let issuer = LocalIssuer::start().await;
     let secs = || {
         std::time::SystemTime::now()
@@ -390,13 +390,21 @@ async fn the_cached_path_accepts_a_token_until_the_last_second_of_its_leeway() {
             .client_id("svc")
             .claim("exp", start - 5)
             .sign();
+        // And one that becomes valid in exactly the leeway.
+        let early = issuer
+            .access_token()
+            .client_id("svc")
+            .claim("nbf", start + 5)
+            .sign();
         let fresh = v.verify(&t).await;
         let cached = v.verify(&t).await;
+        let not_before = v.verify(&early).await;
         if secs() != start {
             continue;
         }
         fresh.unwrap();
         cached.unwrap();
+        not_before.unwrap();
         assert_eq!(v.cache_stats().hits, 1);
         return;
     }
