@@ -28,7 +28,7 @@ modules=(
     "policy|crates/cognito-auth/src/verify/policy.rs||--test verify --test security_edges --test operability|"
     "claims|crates/cognito-auth/src/verify/claims.rs||--test verify --test bad_input --test security_edges --test operability|"
     "verifier|crates/cognito-auth/src/verify/mod.rs||--test verify --test bad_input --test security_edges --test operability --test web|"
-    "jwks|crates/cognito-auth/src/jwks/mod.rs||--test verify --test security_edges --test operability|"
+    "jwks|crates/cognito-auth/src/jwks/mod.rs||--test verify --test security_edges --test operability --test jwks_log|"
     "m2m-source|crates/cognito-auth/src/m2m/source.rs||--test m2m|"
     "bearer-tower|crates/cognito-auth/src/bearer/tower.rs||--test m2m|"
     "bearer-reqwest|crates/cognito-auth/src/bearer/reqwest_mw.rs||--test m2m|"

@@ -410,3 +410,80 @@ async fn tokens_are_valid_through_the_last_second_of_the_leeway() {
     }
     panic!("the clock's second changed during every attempt");
 }
+
+#[tokio::test]
+async fn the_jwks_size_limit_is_the_configured_one() {
+    let cfg = JwksConfig::default();
+    assert_eq!(cfg.get_refresh_interval(), Duration::from_secs(600));
+    assert_eq!(
+        cfg.refresh_interval(Duration::from_secs(5))
+            .get_refresh_interval(),
+        Duration::from_secs(5)
+    );
+    // The issuer's real key set (well under the 256 KiB default) is too large for 100 bytes.
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer)
+        .jwks_config(JwksConfig::default().max_bytes(100))
+        .build()
+        .unwrap();
+    let e = v.verify(&issuer.access_token().sign()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert!(e.message().contains("larger than"), "{}", e.message());
+}
+
+#[tokio::test]
+async fn keys_are_not_refetched_before_the_refresh_interval() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer).build().unwrap();
+    for _ in 0..5 {
+        v.verify(&issuer.access_token().sign()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert_eq!(issuer.jwks_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_refresh_waits_the_retry_interval() {
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer)
+        .jwks_config(
+            JwksConfig::default()
+                .refresh_interval(Duration::from_millis(100))
+                .retry_interval(Duration::from_secs(30)),
+        )
+        .build()
+        .unwrap();
+    v.verify(&issuer.access_token().sign()).await.unwrap();
+    issuer.set_jwks_fault(Fault::status(500));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Due: one background refresh, which fails; the last good keys keep serving...
+    v.verify(&issuer.access_token().sign()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // ...and no other attempt is made within the retry interval.
+    for _ in 0..5 {
+        v.verify(&issuer.access_token().sign()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert_eq!(issuer.jwks_requests(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_first_uses_share_one_failed_fetch() {
+    let issuer = LocalIssuer::start().await;
+    issuer.set_jwks_fault(Fault::status(500));
+    let v = builder(&issuer).build().unwrap();
+    let t = issuer.access_token().sign();
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (v, t) = (v.clone(), t.clone());
+            tokio::spawn(async move { v.verify(&t).await })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(
+            task.await.unwrap().unwrap_err().kind(),
+            ErrorKind::Unavailable
+        );
+    }
+    assert_eq!(issuer.jwks_requests(), 1);
+}
