@@ -213,10 +213,8 @@ impl SrpClient {
         if a.is_zero() {
             return Err(SrpError::InvalidParameter("a"));
         }
+        // 0 < a < N and N prime: A = g^a mod N is never 0 (the server checks A mod N anyway).
         let big_a = g.g.modpow(&a, &g.n);
-        if (&big_a % &g.n).is_zero() {
-            return Err(SrpError::InvalidParameter("A"));
-        }
         Ok(SrpClient { a, big_a })
     }
 

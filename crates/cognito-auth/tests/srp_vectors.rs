@@ -162,3 +162,29 @@ fn fresh_clients_differ() {
     assert_ne!(a.public_a_hex(), b.public_a_hex());
     assert_eq!(format!("{a:?}"), r#"SrpClient { a: "<redacted>" }"#);
 }
+
+#[test]
+fn challenge_parameters_are_bounded_exactly() {
+    use cognito_auth::srp::SrpError;
+    let client = SrpClient::with_private_bytes(&[7u8; 32]).unwrap();
+    let key = |b: &str, salt: &str| client.password_key("pool", "user", "pw", b, salt);
+    fn refused<T>(r: Result<T, SrpError>, what: &str) -> bool {
+        matches!(r, Err(SrpError::InvalidParameter(p)) if p == what)
+    }
+    // SRP_B: up to 2048 hex digits, SALT: up to 1024.
+    let b_max = "ab".repeat(1024);
+    let salt_max = "cd".repeat(512);
+    assert!(key(&b_max, "ab").is_ok());
+    assert!(refused(key(&format!("{b_max}a"), "ab"), "SRP_B"));
+    assert!(key("ab", &salt_max).is_ok());
+    assert!(refused(key("ab", &format!("{salt_max}c")), "SALT"));
+    // SECRET_BLOCK: up to 64 KiB.
+    let k = key("ab", "ab").unwrap();
+    let block_max = "A".repeat(64 * 1024);
+    assert!(password_signature(&k, "pool", "user", &block_max, "ts").is_ok());
+    let over = format!("{block_max}A");
+    assert!(refused(
+        password_signature(&k, "pool", "user", &over, "ts"),
+        "SECRET_BLOCK"
+    ));
+}
