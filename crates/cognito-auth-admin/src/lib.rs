@@ -204,6 +204,26 @@ macro_rules! user_operations {
     };
 }
 
+/// Operations on a user and a group that answer nothing.
+macro_rules! membership_operations {
+    ($( $(#[$doc:meta])* $name:ident => $op:ident, $api:literal; )*) => {
+        $(
+            $(#[$doc])*
+            pub async fn $name(&self, username: &str, group_name: &str) -> Result<(), AdminError> {
+                self.sdk
+                    .$op()
+                    .user_pool_id(&self.pool_id)
+                    .username(username)
+                    .group_name(group_name)
+                    .send()
+                    .await
+                    .map_err(|e| admin_err($api, e))?;
+                Ok(())
+            }
+        )*
+    };
+}
+
 impl AdminClient {
     /// Wraps an SDK client for `pool_id`.
     pub fn new(sdk: Client, pool_id: impl Into<String>) -> Self {
@@ -358,38 +378,11 @@ impl AdminClient {
         ))
     }
 
-    /// Adds a user to a group.
-    pub async fn add_user_to_group(
-        &self,
-        username: &str,
-        group_name: &str,
-    ) -> Result<(), AdminError> {
-        self.sdk
-            .admin_add_user_to_group()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .group_name(group_name)
-            .send()
-            .await
-            .map_err(|e| admin_err("AdminAddUserToGroup", e))?;
-        Ok(())
-    }
-
-    /// Removes a user from a group.
-    pub async fn remove_user_from_group(
-        &self,
-        username: &str,
-        group_name: &str,
-    ) -> Result<(), AdminError> {
-        self.sdk
-            .admin_remove_user_from_group()
-            .user_pool_id(&self.pool_id)
-            .username(username)
-            .group_name(group_name)
-            .send()
-            .await
-            .map_err(|e| admin_err("AdminRemoveUserFromGroup", e))?;
-        Ok(())
+    membership_operations! {
+        /// Adds a user to a group.
+        add_user_to_group => admin_add_user_to_group, "AdminAddUserToGroup";
+        /// Removes a user from a group.
+        remove_user_from_group => admin_remove_user_from_group, "AdminRemoveUserFromGroup";
     }
 
     /// A user's groups, across all pages.
