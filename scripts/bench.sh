@@ -77,8 +77,8 @@ for b in ["verify/distinct_tokens", "verify/distinct_tokens_cache_on"]:
     print(f"  {b} runs at {raw / mean(b) * 100:.1f} % of raw RS256 verification")
 PY
 
-seconds=5; rounds=3
-[ -n "$quick" ] && { seconds=2; rounds=2; }
+seconds=2; rounds=7
+[ -n "$quick" ] && { seconds=1; rounds=2; }
 for fw in axum actix; do
     echo
     echo "## 2. Auth layer, $fw: server only"

@@ -6,15 +6,16 @@ behind four routes: /public (no auth), /auth (auth layer), /guarded (auth layer 
 one-scope guard layer), /combined (one auth layer enforcing the same guard), with a valid,
 already-verified token.
 
-  cpu       wrk (another process, pinned to another core) loads each route in turn for
-            --seconds, alternating for --rounds; the server's CPU time comes from
+  cpu       wrk (another process, pinned to another core) loads each route for --seconds
+            between two runs of /public, for --rounds; the server's CPU time comes from
             /proc/<pid>/stat (utime + stime). Prints CPU microseconds per request and the
-            ratio to /public.
+            median ratio to the /public runs around each route (paired, so drift on a
+            shared machine cancels), with its range.
   callgrind the server runs under valgrind --tool=callgrind; a keep-alive client (this
             script) sends N1 and then N2 requests to one route in two runs; instructions per
             request = (I(N2) - I(N1)) / (N2 - N1), which cancels start-up and shutdown.
 
-Usage: auth_layer.py cpu|callgrind SERVER_BINARY [--seconds 5] [--rounds 3]
+Usage: auth_layer.py cpu|callgrind SERVER_BINARY [--seconds 2] [--rounds 7]
 """
 import argparse
 import http.client
@@ -109,34 +110,54 @@ def wrk(port, route, token, seconds, connections):
 
 
 def cpu(args):
+    """Paired measurement: each round runs /public before and after every other route
+    (P R1 P R2 P ...), and a route's ratio is its CPU per request over the mean of the two
+    /public runs around it. Drift on a shared machine (other tenants, frequency) then
+    cancels within a pair; the median over rounds is printed with the range."""
     p, port, token = start(["taskset", "-c", "0", args.server])
     all_routes = routes(port, token)
+    others = [r for r in all_routes if r != "public"]
     hz = os.sysconf("SC_CLK_TCK")
     per = {r: [] for r in all_routes}
+    ratio = {r: [] for r in others}
     rps = {r: [] for r in all_routes}
     rss = []
+
+    def run(r):
+        t0 = cpu_ticks(p.pid)
+        n = wrk(port, r, token, args.seconds, args.connections)
+        t1 = cpu_ticks(p.pid)
+        us = (t1 - t0) / hz / n * 1e6
+        per[r].append(us)
+        rps[r].append(n / args.seconds)
+        return us
+
     try:
         for r in all_routes:  # warm-up
             wrk(port, r, token, 1, args.connections)
         rss.append(rss_kib(p.pid))
         for _ in range(args.rounds):
-            for r in all_routes:
-                t0 = cpu_ticks(p.pid)
-                n = wrk(port, r, token, args.seconds, args.connections)
-                t1 = cpu_ticks(p.pid)
-                per[r].append((t1 - t0) / hz / n * 1e6)
-                rps[r].append(n / args.seconds)
+            before = run("public")
+            for r in others:
+                us = run(r)
+                after = run("public")
+                ratio[r].append(us / ((before + after) / 2))
+                before = after
             rss.append(rss_kib(p.pid))
     finally:
         stop(p, port)
     base = statistics.median(per["public"])
-    print(f"server CPU per request (median of {args.rounds} rounds of {args.seconds} s, wrk -c{args.connections} on another core):")
-    for r in all_routes:
-        m = statistics.median(per[r])
-        print(f"  /{r:<8} {m:7.2f} us   x{m / base:5.3f}   {statistics.median(rps[r]):9.0f} req/s"
-              f"   requests per server CPU-second relative to /public: {base / m:5.3f}")
+    print(f"server CPU per request ({args.rounds} rounds; each route {args.seconds} s between two "
+          f"{args.seconds} s runs of /public; wrk -c{args.connections} on another core; "
+          f"ratio = median over rounds, range in brackets):")
+    print(f"  /{'public':<8} {base:7.2f} us   x1.000                  {statistics.median(rps['public']):9.0f} req/s")
+    for r in others:
+        m = statistics.median(ratio[r])
+        print(f"  /{r:<8} {statistics.median(per[r]):7.2f} us   x{m:5.3f} [{min(ratio[r]):5.3f}-{max(ratio[r]):5.3f}]"
+              f"   {statistics.median(rps[r]):9.0f} req/s"
+              f"   requests per server CPU-second relative to /public: {1 / m:5.3f}")
     print(f"  server RSS: {rss[0]} KiB after warm-up, {rss[-1]} KiB at the end "
-          f"({len(rss) - 1} rounds, {args.rounds * len(all_routes) * args.seconds} s of load)")
+          f"({len(rss) - 1} rounds, {args.rounds * (2 * len(others) + 1) * args.seconds} s of load)")
 
 
 def totals(path):
@@ -194,8 +215,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["cpu", "callgrind"])
     ap.add_argument("server")
-    ap.add_argument("--seconds", type=int, default=5)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--n1", type=int, default=300)
     ap.add_argument("--n2", type=int, default=1300)

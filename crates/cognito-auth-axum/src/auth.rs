@@ -58,8 +58,10 @@ impl<S> Layer<S> for CognitoAuthLayer {
     fn layer(&self, inner: S) -> CognitoAuth<S> {
         CognitoAuth {
             inner,
-            auth: self.auth.clone(),
-            guard: self.guard.clone(),
+            shared: Arc::new(Shared {
+                auth: self.auth.clone(),
+                guard: self.guard.as_deref().cloned(),
+            }),
         }
     }
 }
@@ -68,8 +70,14 @@ impl<S> Layer<S> for CognitoAuthLayer {
 #[derive(Clone, Debug)]
 pub struct CognitoAuth<S> {
     inner: S,
+    /// One reference count for both: axum clones a route's service on every request.
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
     auth: Authenticator,
-    guard: Option<Arc<Guard>>,
+    guard: Option<Guard>,
 }
 
 /// The layer's guard, if any, on an admitted request.
@@ -100,34 +108,33 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        let Shared { auth, guard } = &*self.shared;
         // A token verified before: answered here, without a future of our own.
-        let now = self.auth.authenticate_now(
+        let now = auth.authenticate_now(
             req.headers()
-                .get_all(self.auth.header())
+                .get_all(auth.header())
                 .iter()
                 .map(HeaderValue::as_bytes),
         );
         let now = now.map(|r| {
-            r.and_then(|p| {
-                check(self.guard.as_deref(), p.as_ref(), req.method(), &self.auth).map(|()| p)
-            })
+            r.and_then(|p| check(guard.as_ref(), p.as_ref(), req.method(), auth).map(|()| p))
         });
         match now {
             Some(Ok(principal)) => {
-                super::admit(req.extensions_mut(), principal, &self.auth);
+                super::admit(req.extensions_mut(), principal, auth);
                 return Either::Left(self.inner.call(req));
             }
             Some(Err(e)) => {
-                let resp = to_axum(self.auth.render(&e));
+                let resp = to_axum(auth.render(&e));
                 return Either::Right(Box::pin(async move { Ok(resp) }));
             }
             None => {}
         }
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let auth = self.auth.clone();
-        let guard = self.guard.clone();
+        let shared = Arc::clone(&self.shared);
         Either::Right(Box::pin(async move {
+            let Shared { auth, guard } = &*shared;
             let outcome = if auth.reads_header_only() {
                 let values = req
                     .headers()
@@ -139,10 +146,10 @@ where
                 auth.authenticate_request(&req).await
             };
             let outcome = outcome
-                .and_then(|p| check(guard.as_deref(), p.as_ref(), req.method(), &auth).map(|()| p));
+                .and_then(|p| check(guard.as_ref(), p.as_ref(), req.method(), auth).map(|()| p));
             match outcome {
                 Ok(principal) => {
-                    super::admit(req.extensions_mut(), principal, &auth);
+                    super::admit(req.extensions_mut(), principal, auth);
                     inner.call(req).await
                 }
                 Err(e) => Ok(to_axum(auth.render(&e))),

@@ -12,7 +12,7 @@
 mod keys;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -162,6 +162,10 @@ pub(crate) struct JwksSource {
     http: Option<Http>,
     cfg: JwksConfig,
     state: ArcSwap<KeyState>,
+    /// `state`'s epoch, published after each store (never behind for long, never ahead):
+    /// what the verified-token cache compares on every hit, one plain load instead of a
+    /// snapshot. Verification itself takes the epoch from the snapshot with the keys.
+    epoch: AtomicU64,
     fetch_lock: tokio::sync::Mutex<()>,
     last_unknown_kid_refetch: std::sync::Mutex<Option<Instant>>,
     refreshing: AtomicBool,
@@ -190,6 +194,7 @@ impl JwksSource {
                 last_error: None,
                 epoch: 0,
             }),
+            epoch: AtomicU64::new(0),
             fetch_lock: tokio::sync::Mutex::new(()),
             last_unknown_kid_refetch: std::sync::Mutex::new(None),
             refreshing: AtomicBool::new(false),
@@ -231,7 +236,7 @@ impl JwksSource {
 
     /// The epoch of the current key set.
     pub fn epoch(&self) -> u64 {
-        self.state.load().epoch
+        self.epoch.load(Ordering::Acquire)
     }
 
     fn usable(&self, st: &KeyState, now: Instant) -> bool {
@@ -389,7 +394,11 @@ impl JwksSource {
             Some(e) => Err(e.clone()),
             None => Ok(()),
         };
+        let epoch = next.epoch;
         self.state.store(Arc::new(next));
+        // After the store: an entry verified with the new keys may briefly look older than
+        // the published epoch and be verified once more, never the other way round.
+        self.epoch.fetch_max(epoch, Ordering::Release);
         outcome
     }
 
