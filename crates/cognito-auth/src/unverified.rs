@@ -12,10 +12,8 @@
 //! assert_eq!(decoded.payload["sub"], "abc");
 //! ```
 
-use base64::Engine;
 use serde_json::{Map, Value};
 
-use crate::base64url::B64;
 use crate::verify::{DEFAULT_MAX_TOKEN_BYTES, Reason, VerifyError};
 
 /// Header and payload of a token whose signature was NOT checked.
@@ -45,7 +43,7 @@ pub fn decode_unverified(token: &str) -> Result<UnverifiedToken, VerifyError> {
         ));
     };
     let decode = |seg: &str, what: &'static str| -> Result<Map<String, Value>, VerifyError> {
-        let bytes = B64.decode(seg).map_err(|_| {
+        let bytes = crate::base64url::decode(seg).map_err(|_| {
             VerifyError::new(
                 Reason::InvalidBase64,
                 format!("{what} is not valid base64url"),

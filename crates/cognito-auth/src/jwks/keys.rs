@@ -5,7 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
-use base64::Engine;
 use serde::Deserialize;
 
 use crate::strict_json::{self, JStr};
@@ -107,7 +106,7 @@ struct RawJwk<'a> {
 }
 
 fn b64_uint(s: &str) -> Option<Vec<u8>> {
-    let bytes = crate::base64url::B64.decode(s).ok()?;
+    let bytes = crate::base64url::decode(s).ok()?;
     let first = bytes.iter().position(|&b| b != 0)?;
     Some(bytes[first..].to_vec())
 }

@@ -5,7 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::M2mError;
@@ -286,7 +285,7 @@ const MAX_EXPIRES_IN: u64 = 366 * 24 * 3600;
 
 fn jwt_payload(token: &str) -> Option<Map<String, Value>> {
     let payload = token.split('.').nth(1)?;
-    let bytes = crate::base64url::B64.decode(payload).ok()?;
+    let bytes = crate::base64url::decode(payload).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 

@@ -4,11 +4,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use base64::Engine;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::{Reason, VerifyError};
-pub(crate) use crate::base64url::B64;
+use crate::base64url::decode;
 use crate::strict_json::{self, JStr, KeyTracker};
 
 /// A token split and decoded, signature not yet checked.
@@ -46,9 +45,8 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Jws<'_>, VerifyError>
     if h.is_empty() || p.is_empty() {
         return Err(err(Reason::Malformed, "token has an empty segment"));
     }
-    let header_bytes = B64
-        .decode(h)
-        .map_err(|_| err(Reason::InvalidBase64, "header is not valid base64url"))?;
+    let header_bytes =
+        decode(h).map_err(|_| err(Reason::InvalidBase64, "header is not valid base64url"))?;
     let header = parse_header(&header_bytes)?;
     match header.alg.as_deref() {
         Some("RS256") => {}
@@ -72,12 +70,10 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Jws<'_>, VerifyError>
     if s.is_empty() {
         return Err(err(Reason::Malformed, "token has an empty signature"));
     }
-    let payload = B64
-        .decode(p)
-        .map_err(|_| err(Reason::InvalidBase64, "payload is not valid base64url"))?;
-    let signature = B64
-        .decode(s)
-        .map_err(|_| err(Reason::InvalidBase64, "signature is not valid base64url"))?;
+    let payload =
+        decode(p).map_err(|_| err(Reason::InvalidBase64, "payload is not valid base64url"))?;
+    let signature =
+        decode(s).map_err(|_| err(Reason::InvalidBase64, "signature is not valid base64url"))?;
     let signing_input = &token[..h.len() + 1 + p.len()];
     Ok(Jws {
         signing_input,
