@@ -73,13 +73,15 @@ impl<'a> KeyTracker<'a> {
             }
         };
         if duplicate {
-            return Err(E::custom(format_args!(
-                "duplicate key `{}`",
-                truncate(&key)
-            )));
+            return Err(duplicate_key(&key));
         }
         Ok(())
     }
+}
+
+/// The error for a key seen twice in one object (its first 40 characters named).
+pub(crate) fn duplicate_key<E: de::Error>(key: &str) -> E {
+    E::custom(format_args!("duplicate key `{}`", truncate(key)))
 }
 
 fn truncate(s: &str) -> &str {

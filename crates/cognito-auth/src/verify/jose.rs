@@ -264,13 +264,16 @@ pub(crate) fn parse_claims(payload: &[u8]) -> Result<RawClaims<'_>, VerifyError>
             f.write_str("a JWT claims object")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawClaims<'de>, A::Error> {
+            // A claim the verifier reads is a duplicate when its slot is already filled;
+            // only the other keys need tracking.
             let mut keys = KeyTracker::default();
             let mut c = RawClaims::default();
             while let Some(k) = map.next_key::<JStr<'de>>()? {
-                keys.insert(k.0.clone())?;
                 match c.slot(k.as_str()) {
+                    Some(Some(_)) => return Err(strict_json::duplicate_key(k.as_str())),
                     Some(slot) => *slot = Some(map.next_value::<Loose<'de>>()?),
                     None => {
+                        keys.insert(k.0)?;
                         map.next_value_seed(strict_json::checked_at(1))?;
                     }
                 }

@@ -326,6 +326,24 @@ pub(crate) fn corpus() -> Vec<(&'static str, String, ErrorKind, Reason)> {
             R::DuplicateKey,
         ),
         (
+            "payload duplicate claim the verifier does not read",
+            signed(
+                &header_ok(),
+                &with_claim("jti", json!("a")).replacen('{', r#"{"jti":"b","#, 1),
+            ),
+            N,
+            R::DuplicateKey,
+        ),
+        (
+            "payload escaped duplicate of a claim the verifier does not read",
+            signed(
+                &header_ok(),
+                &with_claim("jti", json!("a")).replacen('{', r#"{"j\u0074i":"b","#, 1),
+            ),
+            N,
+            R::DuplicateKey,
+        ),
+        (
             "payload nested duplicate",
             signed(
                 &header_ok(),
