@@ -58,6 +58,7 @@ pub mod fuzzing;
 // Users of every helper: the user-pool and hosted-UI clients; partial builds use part.
 #[cfg_attr(not(all(feature = "user", feature = "hosted-ui")), allow(dead_code))]
 mod expiry;
+mod hex;
 #[cfg(feature = "hosted-ui")]
 pub mod hosted_ui;
 #[cfg(feature = "identity")]

@@ -144,12 +144,9 @@ fn hex_decode(hex: &str) -> Option<Vec<u8>> {
 /// Lowercase hex of `bytes`, written into one buffer (no per-byte temporaries), zeroised on
 /// drop.
 fn to_hex(bytes: &[u8]) -> Zeroizing<String> {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    // Sized up front: growing would leave unzeroised copies behind.
     let mut out = Zeroizing::new(String::with_capacity(bytes.len() * 2));
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
+    crate::hex::lower_into(bytes, &mut out);
     out
 }
 

@@ -26,7 +26,7 @@ use std::time::Duration;
 /// Enough to correlate log lines about one token; useless to replay it.
 pub(crate) fn fingerprint(token: &str) -> String {
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-    d.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::lower(&d.as_ref()[..8])
 }
 
 /// One verification's outcome.

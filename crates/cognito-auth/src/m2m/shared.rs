@@ -47,10 +47,7 @@ impl SharedKey {
             ctx.update(part.as_bytes());
         }
         let digest = ctx.finish();
-        let hex: String = digest.as_ref()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = crate::hex::lower(&digest.as_ref()[..16]);
         SharedKey {
             base: format!("cognito-auth:m2m:{{{hex}}}"),
         }
@@ -94,7 +91,7 @@ impl Lease {
         // loses the fencing against a second holder after expiry.
         let _ = SystemRandom::new().fill(&mut b);
         Lease {
-            fencing: b.iter().map(|x| format!("{x:02x}")).collect(),
+            fencing: crate::hex::lower(&b),
         }
     }
     /// The fencing value stored under the lease key.
