@@ -346,12 +346,8 @@ impl Fleet {
         let lease = Lease::new();
         let deadline = Instant::now() + self.cfg.max_wait;
         let usable = |t: &M2mToken| {
-            let margin = policy.get_expiry_margin().min(t.expires_in() / 10);
-            let alive = t
-                .expires_at()
-                .checked_sub(margin)
-                .is_some_and(|u| u > Instant::now());
-            alive && current.is_none_or(|c| c.secret() != t.secret())
+            policy.usable_until(t) > Instant::now()
+                && current.is_none_or(|c| c.secret() != t.secret())
         };
         loop {
             match self.timed("GET", self.store.get(&key)).await {

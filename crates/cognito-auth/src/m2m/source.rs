@@ -94,6 +94,15 @@ impl RefreshPolicy {
     pub fn get_expiry_margin(&self) -> Duration {
         self.expiry_margin
     }
+    /// Until when `token` may be handed out: its expiry less the margin, the margin capped
+    /// at a tenth of the token's lifetime (so short-lived tokens stay usable).
+    pub(crate) fn usable_until(&self, token: &M2mToken) -> Instant {
+        let margin = self.expiry_margin.min(token.expires_in() / 10);
+        token
+            .expires_at()
+            .checked_sub(margin)
+            .unwrap_or_else(|| token.obtained_at())
+    }
 }
 
 struct Cached {
@@ -489,8 +498,7 @@ impl TokenSource {
             match &result {
                 Ok(token) => {
                     let lifetime = token.expires_in();
-                    let margin = policy.expiry_margin.min(lifetime / 10);
-                    let usable_until = token.expires_at() - margin;
+                    let usable_until = policy.usable_until(token);
                     // Never later than the token stays usable (a refresh fraction of 1.0 with
                     // a margin would otherwise hand out a token inside its margin).
                     let refresh_at = (token.obtained_at() + lifetime.mul_f64(policy.refresh_at))
