@@ -94,9 +94,14 @@ impl RedisStoreConfig {
     }
     /// How often a process waiting for another's token looks for it (default 20 ms).
     pub fn poll_interval(mut self, d: Duration) -> Self {
-        self.poll_interval = d.max(Duration::from_millis(1));
+        self.poll_interval = at_least_1ms(d);
         self
     }
+}
+
+/// A poll interval of zero would spin.
+fn at_least_1ms(d: Duration) -> Duration {
+    d.max(Duration::from_millis(1))
 }
 
 /// Why a store could not be made: the Redis URL is invalid.
@@ -190,7 +195,7 @@ where
 
     /// How often a waiting process looks for the token another is fetching.
     pub fn poll_interval(mut self, d: Duration) -> Self {
-        self.poll_interval = d.max(Duration::from_millis(1));
+        self.poll_interval = at_least_1ms(d);
         self
     }
 }
@@ -199,18 +204,12 @@ fn failed(what: &str, e: redis::RedisError) -> SharedStoreError {
     SharedStoreError::with_source(format!("Redis {what} failed"), e)
 }
 
-/// A connection to run one command on (cheap clones of a multiplexed connection).
-trait Connect {
-    type Conn: ConnectionLike + Send;
-    fn connection(&self) -> impl Future<Output = Result<Self::Conn, SharedStoreError>> + Send;
-}
-
-impl<C> Connect for RedisTokenStore<C>
+impl<C> RedisTokenStore<C>
 where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
-    type Conn = Either<ConnectionManager, C>;
-    async fn connection(&self) -> Result<Self::Conn, SharedStoreError> {
+    /// A connection to run one command on (cheap clones of a multiplexed connection).
+    async fn connection(&self) -> Result<Either<ConnectionManager, C>, SharedStoreError> {
         match &self.conn {
             Conn::Given(c) => Ok(Either::Right(c.clone())),
             Conn::Lazy {
