@@ -156,6 +156,26 @@ fn refuse<B: Default>(e: &AuthError, path: &str) -> http::Response<B> {
     status_for(e).into_http()
 }
 
+/// Applies the guard to an authentication outcome: the principal goes into the request's
+/// extensions, or the refusal to answer with comes back.
+fn admit<B, R: Default>(
+    rules: &Rules,
+    auth: &Authenticator,
+    req: &mut http::Request<B>,
+    outcome: Result<Option<ServicePrincipal>, AuthError>,
+) -> Result<(), http::Response<R>> {
+    let path = req.uri().path();
+    match outcome.and_then(|p| check(rules, auth, path, p.as_ref()).map(|()| p)) {
+        Ok(p) => {
+            if let Some(p) = p {
+                req.extensions_mut().insert(p);
+            }
+            Ok(())
+        }
+        Err(e) => Err(refuse(&e, path)),
+    }
+}
+
 /// The guard's verdict for an authenticated (or anonymous) call to `path`.
 fn check(
     rules: &Rules,
@@ -189,8 +209,7 @@ where
     }
 
     fn call(&mut self, mut req: http::Request<ReqBody>) -> Self::Future {
-        let path = req.uri().path().to_owned();
-        if self.rules.public.contains(&path) {
+        if self.rules.public.contains(req.uri().path()) {
             return Either::Left(self.inner.call(req));
         }
         let values = req
@@ -199,19 +218,9 @@ where
             .iter()
             .map(http::HeaderValue::as_bytes);
         if let Some(outcome) = self.auth.authenticate_now(values) {
-            let decided =
-                outcome.and_then(|p| check(&self.rules, &self.auth, &path, p.as_ref()).map(|()| p));
-            return match decided {
-                Ok(p) => {
-                    if let Some(p) = p {
-                        req.extensions_mut().insert(p);
-                    }
-                    Either::Left(self.inner.call(req))
-                }
-                Err(e) => {
-                    let resp = refuse(&e, &path);
-                    Either::Right(Box::pin(async move { Ok(resp) }))
-                }
+            return match admit(&self.rules, &self.auth, &mut req, outcome) {
+                Ok(()) => Either::Left(self.inner.call(req)),
+                Err(resp) => Either::Right(Box::pin(async move { Ok(resp) })),
             };
         }
         let clone = self.inner.clone();
@@ -225,15 +234,9 @@ where
                 .iter()
                 .map(http::HeaderValue::as_bytes);
             let outcome = auth.authenticate(values).await;
-            let decided = outcome.and_then(|p| check(&rules, &auth, &path, p.as_ref()).map(|()| p));
-            match decided {
-                Ok(p) => {
-                    if let Some(p) = p {
-                        req.extensions_mut().insert(p);
-                    }
-                    inner.call(req).await
-                }
-                Err(e) => Ok(refuse(&e, &path)),
+            match admit(&rules, &auth, &mut req, outcome) {
+                Ok(()) => inner.call(req).await,
+                Err(resp) => Ok(resp),
             }
         }))
     }
