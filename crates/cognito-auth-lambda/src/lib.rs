@@ -224,6 +224,26 @@ enum Decision {
     Deny(Option<ServicePrincipal>),
 }
 
+impl Decision {
+    /// The policy effect and the caller, if authenticated.
+    fn parts(&self) -> (IamPolicyEffect, Option<&ServicePrincipal>) {
+        match self {
+            Decision::Allow(p) => (IamPolicyEffect::Allow, Some(p)),
+            Decision::Deny(p) => (IamPolicyEffect::Deny, p.as_ref()),
+        }
+    }
+}
+
+/// The `principalId` of an IAM policy response: the caller's `sub`, or `anonymous`.
+fn principal_id(principal: Option<&ServicePrincipal>) -> Option<String> {
+    Some(principal.map_or_else(|| "anonymous".to_owned(), |p| p.sub().to_owned()))
+}
+
+/// The `methodArn` of a REST API authorizer event.
+fn method_arn(arn: Option<&str>) -> Result<&str, AuthorizerError> {
+    arn.ok_or_else(|| AuthorizerError::BadEvent("no methodArn".into()))
+}
+
 impl Authorizer {
     /// An authorizer around `auth` with no routes yet (every route refused until added).
     pub fn builder(auth: Authenticator) -> AuthorizerBuilder {
@@ -383,13 +403,9 @@ impl Authorizer {
         method_arn: &str,
         stage: Option<&str>,
     ) -> ApiGatewayCustomAuthorizerResponse {
-        let (effect, principal) = match &d {
-            Decision::Allow(p) => (IamPolicyEffect::Allow, Some(p)),
-            Decision::Deny(p) => (IamPolicyEffect::Deny, p.as_ref()),
-        };
+        let (effect, principal) = d.parts();
         let mut r = ApiGatewayCustomAuthorizerResponse::default();
-        r.principal_id =
-            Some(principal.map_or_else(|| "anonymous".to_owned(), |p| p.sub().to_owned()));
+        r.principal_id = principal_id(principal);
         r.policy_document = self.policy(effect, method_arn, stage);
         r.context = Self::context(principal);
         r
@@ -401,10 +417,7 @@ impl Authorizer {
         &self,
         event: &ApiGatewayCustomAuthorizerRequest,
     ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
-        let arn = event
-            .method_arn
-            .as_deref()
-            .ok_or_else(|| AuthorizerError::BadEvent("no methodArn".into()))?;
+        let arn = method_arn(event.method_arn.as_deref())?;
         let parsed = parse_arn(arn).ok_or_else(|| {
             AuthorizerError::BadEvent("methodArn is not an execute-api ARN".into())
         })?;
@@ -424,10 +437,7 @@ impl Authorizer {
         &self,
         event: &ApiGatewayCustomAuthorizerRequestTypeRequest,
     ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
-        let arn = event
-            .method_arn
-            .as_deref()
-            .ok_or_else(|| AuthorizerError::BadEvent("no methodArn".into()))?;
+        let arn = method_arn(event.method_arn.as_deref())?;
         let parsed = parse_arn(arn);
         let method = event
             .http_method
@@ -464,14 +474,11 @@ impl Authorizer {
         };
         let header = header_value(&event.headers);
         let d = self.decide(header, &method, &path).await?;
-        let (allowed, principal) = match &d {
-            Decision::Allow(p) => (true, Some(p)),
-            Decision::Deny(p) => (false, p.as_ref()),
-        };
+        let (effect, principal) = d.parts();
         let value = match self.inner.http_response {
             HttpApiResponse::Simple => {
                 let mut r = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
-                r.is_authorized = allowed;
+                r.is_authorized = effect == IamPolicyEffect::Allow;
                 r.context = Self::context(principal);
                 serde_json::to_value(r)
             }
@@ -479,17 +486,8 @@ impl Authorizer {
                 let arn = event.route_arn.clone().unwrap_or_default();
                 let stage = parse_arn(&arn).map(|p| p.stage_arn.to_owned());
                 let mut r = ApiGatewayV2CustomAuthorizerIamPolicyResponse::default();
-                r.principal_id =
-                    Some(principal.map_or_else(|| "anonymous".to_owned(), |p| p.sub().to_owned()));
-                r.policy_document = self.policy(
-                    if allowed {
-                        IamPolicyEffect::Allow
-                    } else {
-                        IamPolicyEffect::Deny
-                    },
-                    &arn,
-                    stage.as_deref(),
-                );
+                r.principal_id = principal_id(principal);
+                r.policy_document = self.policy(effect, &arn, stage.as_deref());
                 r.context = Self::context(principal);
                 serde_json::to_value(r)
             }
