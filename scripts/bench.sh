@@ -80,7 +80,7 @@ for b in ["verify/distinct_tokens", "verify/distinct_tokens_cache_on"]:
     print(f"  {b} runs at {raw / median(b) * 100:.1f} % of raw RS256 verification")
 PY
 
-seconds=2; rounds=7
+seconds=1; rounds=15
 [ -n "$quick" ] && { seconds=1; rounds=2; }
 for fw in axum actix; do
     echo

@@ -15,7 +15,7 @@ already-verified token.
             script) sends N1 and then N2 requests to one route in two runs; instructions per
             request = (I(N2) - I(N1)) / (N2 - N1), which cancels start-up and shutdown.
 
-Usage: auth_layer.py cpu|callgrind SERVER_BINARY [--seconds 2] [--rounds 7]
+Usage: auth_layer.py cpu|callgrind SERVER_BINARY [--seconds 1] [--rounds 15]
 """
 import argparse
 import http.client
@@ -215,8 +215,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["cpu", "callgrind"])
     ap.add_argument("server")
-    ap.add_argument("--seconds", type=int, default=2)
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--seconds", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--n1", type=int, default=300)
     ap.add_argument("--n2", type=int, default=1300)
