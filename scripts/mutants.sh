@@ -29,6 +29,8 @@ modules=(
     "claims|crates/cognito-auth/src/verify/claims.rs||--test verify --test bad_input --test security_edges --test operability|"
     "verifier|crates/cognito-auth/src/verify/mod.rs||--test verify --test bad_input --test security_edges --test operability --test web|"
     "jwks|crates/cognito-auth/src/jwks/mod.rs||--test verify --test security_edges --test operability --test jwks_log|"
+    "jose|crates/cognito-auth/src/verify/jose.rs||--test verify --test bad_input --test security_edges|"
+    "base64url|crates/cognito-auth/src/base64url.rs||--lib --test bad_input --test verify|"
     "m2m-source|crates/cognito-auth/src/m2m/source.rs||--test m2m|"
     "bearer-tower|crates/cognito-auth/src/bearer/tower.rs||--test m2m|"
     "bearer-reqwest|crates/cognito-auth/src/bearer/reqwest_mw.rs||--test m2m|"
