@@ -335,3 +335,25 @@ async fn wrong_issuer_and_several_pools() {
 
 mod config;
 mod keys;
+
+#[tokio::test]
+async fn claim_arrays_cap_what_they_collect_at_1024_strings() {
+    // The cap bounds what a claim array may allocate: 1024 strings are read, 1025 refused.
+    let issuer = LocalIssuer::start().await;
+    let v = builder(&issuer).build().unwrap();
+    let groups = |n: usize| (0..n).map(|i| format!("g{i}")).collect::<Vec<_>>();
+    let at_cap = issuer.access_token().groups(groups(1024)).sign();
+    assert_eq!(v.verify(&at_cap).await.unwrap().groups().len(), 1024);
+    let over = issuer.access_token().groups(groups(1025)).sign();
+    assert_eq!(reason_of(v.verify(&over).await).1, Reason::InvalidClaim);
+    // After a non-string element nothing more is collected (the array can only be refused
+    // where it is read), so a long tail does not trip the cap: in a claim an access token
+    // does not read, it is harmless.
+    let mut mixed = vec![serde_json::json!(1)];
+    mixed.extend(groups(1100).into_iter().map(serde_json::Value::from));
+    let unread = issuer
+        .access_token()
+        .claim("cognito:username", mixed)
+        .sign();
+    assert!(v.verify(&unread).await.is_ok());
+}
