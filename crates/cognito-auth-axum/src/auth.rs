@@ -15,14 +15,15 @@ use super::{AuthConfig, Authenticator, Guard, ServicePrincipal, to_axum};
 /// enforcing a [`Guard`] in the same step ([`CognitoAuthLayer::with_guard`]).
 #[derive(Clone, Debug)]
 pub struct CognitoAuthLayer {
-    auth: Authenticator,
-    guard: Option<Arc<Guard>>,
+    shared: Arc<Shared>,
 }
 
 impl CognitoAuthLayer {
     /// Uses `auth` (see [`AuthConfig::authenticator`]).
     pub fn new(auth: Authenticator) -> Self {
-        CognitoAuthLayer { auth, guard: None }
+        CognitoAuthLayer {
+            shared: Arc::new(Shared { auth, guard: None }),
+        }
     }
     /// Builds the authenticator from `config`.
     pub fn from_config(config: &AuthConfig) -> Result<Self, cognito_auth::verify::ConfigError> {
@@ -47,9 +48,13 @@ impl CognitoAuthLayer {
     /// # Ok(reports) }
     /// ```
     #[must_use]
-    pub fn with_guard(mut self, guard: Guard) -> Self {
-        self.guard = Some(Arc::new(guard));
-        self
+    pub fn with_guard(self, guard: Guard) -> Self {
+        CognitoAuthLayer {
+            shared: Arc::new(Shared {
+                auth: self.shared.auth.clone(),
+                guard: Some(guard),
+            }),
+        }
     }
 }
 
@@ -58,10 +63,7 @@ impl<S> Layer<S> for CognitoAuthLayer {
     fn layer(&self, inner: S) -> CognitoAuth<S> {
         CognitoAuth {
             inner,
-            shared: Arc::new(Shared {
-                auth: self.auth.clone(),
-                guard: self.guard.as_deref().cloned(),
-            }),
+            shared: Arc::clone(&self.shared),
         }
     }
 }
@@ -74,6 +76,7 @@ pub struct CognitoAuth<S> {
     shared: Arc<Shared>,
 }
 
+/// What the layer and every service it makes share.
 #[derive(Debug)]
 struct Shared {
     auth: Authenticator,
