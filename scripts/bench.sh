@@ -66,22 +66,11 @@ fi
 echo
 echo "## 1. Library, criterion, one core (mean per call)"
 python3 scripts/bench/criterion_summary.py target/criterion \
-    verify/raw_rsa_verify verify/raw_rsa_verify_after verify/distinct_tokens verify/distinct_tokens_cache_on \
+    verify/raw_rsa_verify verify/distinct_tokens verify/distinct_tokens_cache_on \
     verify/reused_token m2m/cached_token web/parse_authorization_header \
     web/authenticate_cached_token lambda_warm_token_invocation "${shared[@]}"
-python3 - <<'PY'
-import json
-def median(b):
-    return json.load(open(f"target/criterion/{b}/new/estimates.json"))["median"]["point_estimate"]
-# The floor was measured before and after the full-path runs: their mean cancels slow drift.
-before, after = median("verify/raw_rsa_verify"), median("verify/raw_rsa_verify_after")
-raw = (before + after) / 2
-print(f"  raw RS256 {before / 1000:.2f} us before, {after / 1000:.2f} us after the full-path runs (medians)")
-for b in ["verify/distinct_tokens", "verify/distinct_tokens_cache_on"]:
-    print(f"  {b} runs at {raw / median(b) * 100:.1f} % of that floor (separate runs)")
-PY
-# The drift-proof figure: raw RS256 timed just before the full path over the same 32 tokens,
-# pair after pair, inside the same criterion run.
+# Against raw RS256 timed just before the full path over the same 32 tokens, pair after
+# pair, inside the same criterion run (separate runs drift apart on a shared machine).
 printf '%s\n' "$interleaved" | sed 's/^interleaved: /  /'
 
 seconds=1; rounds=15
