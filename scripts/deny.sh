@@ -11,6 +11,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 log() { printf '==> %s\n' "$*" >&2; }
 
+# Every crate of every target: cargo-deny resolves them all offline (a fresh cache has none).
+cargo fetch --locked --quiet
+
 if ! command -v cargo-deny >/dev/null 2>&1; then
     log "installing cargo-deny"
     cargo install --locked --quiet cargo-deny
