@@ -54,7 +54,7 @@ use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use cognito_auth::web::{AuthError, Authenticator, Guard, ServicePrincipal};
 use serde_json::{Value, json};
 
-pub use routes::RouteKey;
+pub use routes::{RouteKey, normalize_path};
 
 /// Why an event was not answered with a policy: API Gateway shows the first as 401 and the
 /// others as 500.
@@ -102,6 +102,7 @@ struct Inner {
     routes: routes::Routes,
     wildcard_resource: bool,
     http_response: HttpApiResponse,
+    http_simple_cache_unsafe: bool,
 }
 
 /// A Lambda authorizer: an [`Authenticator`] and the requirements of each route. Cheap to
@@ -182,66 +183,146 @@ impl AuthorizerBuilder {
         self.http_response = r;
         self
     }
-    /// The authorizer.
+    /// The authorizer. With HTTP API simple responses and routes whose requirements differ,
+    /// logs a warning: see [`Authorizer::caching_warning`].
     pub fn build(self) -> Authorizer {
+        let http_simple_cache_unsafe =
+            self.http_response == HttpApiResponse::Simple && !self.routes.uniform();
+        if http_simple_cache_unsafe {
+            tracing::warn!(target: "cognito_auth::web", "{SIMPLE_CACHE_WARNING}");
+        }
         Authorizer {
             inner: Arc::new(Inner {
                 auth: self.auth,
                 routes: self.routes,
                 wildcard_resource: self.wildcard_resource,
                 http_response: self.http_response,
+                http_simple_cache_unsafe,
             }),
         }
     }
 }
 
-/// A method ARN's parts: `arn:aws:execute-api:region:account:api/stage/METHOD/path…`.
-struct MethodArn<'a> {
-    /// `arn:aws:execute-api:region:account:api/stage`
-    stage_arn: &'a str,
-    method: &'a str,
-    path: String,
-}
+const SIMPLE_CACHE_WARNING: &str = "HTTP API simple responses are cached by identity source alone, and these routes' requirements differ: add $context.routeKey to the authorizer's identity sources, or turn its caching off (an answer for one route would otherwise be reused on another)";
 
-fn parse_arn(arn: &str) -> Option<MethodArn<'_>> {
-    let (prefix, rest) = arn.rsplit_once(':')?;
-    let mut parts = rest.splitn(4, '/');
-    let api = parts.next()?;
-    let stage = parts.next()?;
-    let method = parts.next()?;
-    let path = format!("/{}", parts.next().unwrap_or(""));
-    let stage_len = prefix.len() + 1 + api.len() + 1 + stage.len();
-    Some(MethodArn {
-        stage_arn: &arn[..stage_len],
-        method,
-        path,
-    })
-}
-
-/// The decision for one request.
-enum Decision {
-    Allow(ServicePrincipal),
-    Deny(Option<ServicePrincipal>),
-}
-
-impl Decision {
-    /// The policy effect and the caller, if authenticated.
-    fn parts(&self) -> (IamPolicyEffect, Option<&ServicePrincipal>) {
-        match self {
-            Decision::Allow(p) => (IamPolicyEffect::Allow, Some(p)),
-            Decision::Deny(p) => (IamPolicyEffect::Deny, p.as_ref()),
-        }
+/// Tells Lambda that the function could not start (`POST /runtime/init/error` of the Runtime
+/// API named by `AWS_LAMBDA_RUNTIME_API`), so the console and the logs show `error_type` and
+/// `message` instead of a bare `Runtime.ExitError`. Call it before exiting on a configuration
+/// error; the `cognito-lambda-authorizer` binary does.
+///
+/// ```no_run
+/// # async fn run() {
+/// if let Err(e) = cognito_auth_lambda::Authorizer::from_env() {
+///     let _ = cognito_auth_lambda::report_init_error("Runtime.ConfigError", &e).await;
+///     std::process::exit(1);
+/// }
+/// # }
+/// ```
+pub async fn report_init_error(
+    error_type: &str,
+    message: &str,
+) -> Result<(), lambda_runtime::Error> {
+    use lambda_runtime_api_client::{PooledClient, body::Body, build_request};
+    let api = std::env::var("AWS_LAMBDA_RUNTIME_API")
+        .map_err(|_| "AWS_LAMBDA_RUNTIME_API is not set: not running in Lambda")?;
+    let endpoint: http::Uri = format!("http://{api}").parse()?;
+    let client = PooledClient::builder().with_endpoint(endpoint).build();
+    let body = serde_json::to_vec(&lambda_runtime::Diagnostic {
+        error_type: error_type.to_owned(),
+        error_message: message.to_owned(),
+    })?;
+    let req = build_request()
+        .method(http::Method::POST)
+        .uri("/2018-06-01/runtime/init/error")
+        .header("lambda-runtime-function-error-type", error_type)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))?;
+    let status = client.call(req).await?.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("the Runtime API answered {status} to init/error").into())
     }
 }
 
-/// The `principalId` of an IAM policy response: the caller's `sub`, or `anonymous`.
-fn principal_id(principal: Option<&ServicePrincipal>) -> Option<String> {
-    Some(principal.map_or_else(|| "anonymous".to_owned(), |p| p.sub().to_owned()))
+/// A method ARN's parts: `arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>`.
+/// The path may hold `:` (RFC 3986 allows it, API Gateway keeps it): the resource starts
+/// after the fifth `:`.
+struct MethodArn<'a> {
+    /// `arn:…:<api>/<stage>`
+    stage_arn: &'a str,
+    method: &'a str,
+    /// The path as the ARN holds it, with its leading `/`.
+    path: String,
 }
 
-/// The `methodArn` of a REST API authorizer event.
-fn method_arn(arn: Option<&str>) -> Result<&str, AuthorizerError> {
-    arn.ok_or_else(|| AuthorizerError::BadEvent("no methodArn".into()))
+fn parse_arn(arn: &str) -> Result<MethodArn<'_>, AuthorizerError> {
+    let bad = || AuthorizerError::BadEvent("the method ARN is not an execute-api ARN".into());
+    let mut fields = arn.splitn(6, ':');
+    let mut next = || fields.next().ok_or_else(bad);
+    let (lit, partition, service, region, account, resource) =
+        (next()?, next()?, next()?, next()?, next()?, next()?);
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if lit != "arn"
+        || !word(partition)
+        || service != "execute-api"
+        || !word(region)
+        || !account.bytes().all(|b| b.is_ascii_digit())
+        || account.is_empty()
+    {
+        return Err(bad());
+    }
+    let mut parts = resource.splitn(4, '/');
+    let (api, stage, method) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    if !word(api)
+        || stage.is_empty()
+        || method.is_empty()
+        || !method.bytes().all(|b| b.is_ascii_uppercase())
+    {
+        return Err(bad());
+    }
+    let stage_len = arn.len() - resource.len() + api.len() + 1 + stage.len();
+    Ok(MethodArn {
+        stage_arn: &arn[..stage_len],
+        method,
+        path: format!("/{}", parts.next().unwrap_or("")),
+    })
+}
+
+/// One request as the routes see it, whatever the event kind: the real method, the
+/// normalised path, and the ARNs its policy names.
+struct Target<'a> {
+    method: &'a str,
+    path: String,
+    /// The request's own method (REST) or route (HTTP API) ARN.
+    arn: Option<&'a str>,
+    /// `arn:…:<api>/<stage>`, the prefix of every resource the policy names.
+    stage_arn: Option<&'a str>,
+}
+
+/// Resources that a cached policy never admits: paths API Gateway may pass with
+/// percent-escapes, dot segments or empty segments, which the routes match only after
+/// normalising. A request of that shape gets a policy for itself alone.
+const UNNORMALISED: [&str; 6] = ["*%*", "*/./*", "*/../*", "*/.", "*/..", "*//*"];
+
+/// One route's verdict for a token, as IAM resource tails (`METHOD/path`, under the stage).
+struct Verdict {
+    tail: String,
+    /// What the tail's pattern admits beyond the route ([`RouteKey`]'s `{param}` as `*`).
+    overreach: Vec<String>,
+    allowed: bool,
+    fallback: bool,
+}
+
+/// The statements of one token's policy.
+#[derive(Default)]
+struct Statements {
+    allow: Vec<String>,
+    deny: Vec<String>,
 }
 
 impl Authorizer {
@@ -313,46 +394,78 @@ impl Authorizer {
         Ok(b.build())
     }
 
+    /// Why API Gateway's authorizer cache could give a wrong answer with this configuration,
+    /// if it could: HTTP API simple responses are cached by identity source alone, so with
+    /// routes of different requirements `$context.routeKey` must be an identity source (or
+    /// caching off). IAM policies (REST, and HTTP API with [`HttpApiResponse::Iam`]) name
+    /// every route the token may call and are right under caching.
+    pub fn caching_warning(&self) -> Option<&'static str> {
+        self.inner
+            .http_simple_cache_unsafe
+            .then_some(SIMPLE_CACHE_WARNING)
+    }
+
     /// The authenticator.
     pub fn authenticator(&self) -> &Authenticator {
         &self.inner.auth
     }
 
-    /// Authenticates `header` (the `Authorization` value) and applies the route's guard.
-    async fn decide(
+    /// Authenticates `header` (the `Authorization` value): the caller, `None` for a token
+    /// refused everywhere (403: its client is not allowed), or 401 / 500.
+    async fn authenticate(
         &self,
         header: Option<&str>,
-        method: &str,
-        path: &str,
-    ) -> Result<Decision, AuthorizerError> {
+    ) -> Result<Option<ServicePrincipal>, AuthorizerError> {
         let auth = &self.inner.auth;
         let value = header.map(str::as_bytes);
         let outcome = match auth.authenticate_now(value) {
             Some(o) => o,
             None => auth.authenticate(value).await,
         };
-        let principal = match outcome {
-            Ok(Some(p)) => p,
-            Ok(None) => return Err(AuthorizerError::Unauthorized),
-            Err(e) => return Self::refused(e, None),
-        };
-        let Some(guard) = self.inner.routes.find(method, path) else {
-            tracing::debug!(target: "cognito_auth::web", method, path, "no requirement for this route: denied");
-            return Ok(Decision::Deny(Some(principal)));
-        };
-        match guard.check(Some(&principal), method, auth.defaults()) {
-            Ok(()) => Ok(Decision::Allow(principal)),
-            Err(e) => Self::refused(e, Some(principal)),
+        match outcome {
+            Ok(Some(p)) => Ok(Some(p)),
+            Ok(None) => Err(AuthorizerError::Unauthorized),
+            Err(e) => Self::refused(e).map(|()| None),
         }
     }
 
-    fn refused(
-        e: AuthError,
-        principal: Option<ServicePrincipal>,
-    ) -> Result<Decision, AuthorizerError> {
+    /// Whether `guard` lets `p` call `method`: `Ok(false)` for 403, errors for 401 / 500.
+    /// `logged` for the request itself; the policy's other routes are evaluated silently.
+    fn allows(
+        &self,
+        guard: &Guard,
+        p: &ServicePrincipal,
+        method: &str,
+        logged: bool,
+    ) -> Result<bool, AuthorizerError> {
+        let defaults = self.inner.auth.defaults();
+        let outcome = if logged {
+            guard.check(Some(p), method, defaults)
+        } else {
+            guard.evaluate(Some(p), method, defaults)
+        };
+        match outcome {
+            Ok(()) => Ok(true),
+            Err(e) => Self::refused(e).map(|()| false),
+        }
+    }
+
+    /// The decision for one request: the first matching route's guard, or the fallback.
+    fn decide(&self, p: &ServicePrincipal, t: &Target<'_>) -> Result<bool, AuthorizerError> {
+        match self.inner.routes.find(t.method, &t.path) {
+            Some(guard) => self.allows(guard, p, t.method, true),
+            None => {
+                tracing::debug!(target: "cognito_auth::web", method = t.method, path = %t.path, "no requirement for this route: denied");
+                Ok(false)
+            }
+        }
+    }
+
+    /// `Ok(())` for a 403 (the caller gets a `Deny`), the error API Gateway needs otherwise.
+    fn refused(e: AuthError) -> Result<(), AuthorizerError> {
         match e.status() {
             401 => Err(AuthorizerError::Unauthorized),
-            403 => Ok(Decision::Deny(principal)),
+            403 => Ok(()),
             _ => {
                 tracing::warn!(target: "cognito_auth::web", reason = e.reason_code(), "authorizer could not check the token");
                 Err(AuthorizerError::Unavailable)
@@ -361,134 +474,301 @@ impl Authorizer {
     }
 
     fn context(p: Option<&ServicePrincipal>) -> Value {
-        match p {
-            None => json!({}),
-            Some(p) => json!({
-                "client_id": p.client_id(),
-                "sub": p.sub(),
-                "username": p.username().unwrap_or(""),
-                "scope": p.scopes().to_string(),
-                "groups": p.groups().join(","),
-                "token_use": p.token_use().as_str(),
-            }),
+        let Some(p) = p else { return json!({}) };
+        json!({
+            "client_id": p.client_id(),
+            "sub": p.sub(),
+            "username": p.username().unwrap_or(""),
+            "scope": p.scopes().to_string(),
+            "groups": p.groups().join(","),
+            "token_use": p.token_use().as_str(),
+        })
+    }
+
+    /// The verdict of every route of the table for `p`: one per route, or one per method of
+    /// an `ANY` route whose guard answers methods differently; the fallback as `METHOD/*`.
+    fn route_verdicts(&self, p: &ServicePrincipal) -> Result<Vec<Verdict>, AuthorizerError> {
+        let methods =
+            |guard: &Guard, fixed: Option<&str>| -> Result<Vec<(String, bool)>, AuthorizerError> {
+                if let Some(m) = fixed {
+                    return Ok(vec![(m.to_owned(), self.allows(guard, p, m, false)?)]);
+                }
+                let v = routes::METHODS
+                    .iter()
+                    .map(|m| Ok(((*m).to_owned(), self.allows(guard, p, m, false)?)))
+                    .collect::<Result<Vec<_>, AuthorizerError>>()?;
+                // One resource per method, never `*`: IAM's `*` would also span `/` into the path
+                // (`*/admin/*` admits `GET/orders/admin/x`).
+                Ok(v)
+            };
+        let mut out = Vec::new();
+        for (key, guard) in &self.inner.routes.list {
+            let fixed = (!key.is_any()).then(|| key.method());
+            for (m, allowed) in methods(guard, fixed)? {
+                out.push(Verdict {
+                    tail: key.resource_tail(&m),
+                    overreach: key.overreach_tails(&m),
+                    allowed,
+                    fallback: false,
+                });
+            }
+        }
+        if let Some(guard) = &self.inner.routes.fallback {
+            for (m, allowed) in methods(guard, None)? {
+                out.push(Verdict {
+                    tail: format!("{m}/*"),
+                    overreach: Vec::new(),
+                    allowed,
+                    fallback: true,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The policy for `p`, right for this request and, as API Gateway caches it by token, for
+    /// the other requests of the stage: `Allow` for each route `p` may call; `Deny` for each
+    /// refused route that an allowed pattern overlaps (an explicit `Deny` wins in IAM), for
+    /// the deeper paths a `{param}` pattern would admit beyond its route, and for paths the
+    /// routes match only after normalising. Where the table cannot be written that way for
+    /// this token (an allowed route inside a refused one), the policy names this request
+    /// alone: never a false `Allow`, at worst a 403 from the cache.
+    fn statements(
+        &self,
+        p: &ServicePrincipal,
+        t: &Target<'_>,
+        allowed: bool,
+    ) -> Result<Statements, AuthorizerError> {
+        let Some(arn) = t.arn else {
+            return Ok(Statements::default());
+        };
+        let exact = |allowed: bool| {
+            let mut s = Statements::default();
+            // An ARN with IAM wildcards in its path would name more than itself.
+            if allowed && !arn.contains(['*', '?']) {
+                s.allow.push(arn.to_owned());
+            } else {
+                s.deny.push(arn.to_owned());
+            }
+            s
+        };
+        let Some(stage) = t.stage_arn else {
+            return Ok(exact(allowed));
+        };
+        if self.inner.wildcard_resource {
+            return Ok(if allowed {
+                Statements {
+                    allow: vec![format!("{stage}/*/*")],
+                    deny: Vec::new(),
+                }
+            } else {
+                exact(false)
+            });
+        }
+        let verdicts = self.route_verdicts(p)?;
+        let full = |tail: &str| format!("{stage}/{tail}");
+        let allow: Vec<String> = verdicts
+            .iter()
+            .filter(|v| v.allowed)
+            .map(|v| full(&v.tail))
+            .collect();
+        if allow.is_empty() {
+            return Ok(Statements {
+                allow,
+                deny: vec![full("*/*")],
+            });
+        }
+        let overlaps = |d: &str| allow.iter().any(|a| routes::globs_intersect(a, d));
+        let mut deny: Vec<String> = verdicts
+            .iter()
+            .filter(|v| !v.allowed && !v.fallback)
+            .map(|v| full(&v.tail))
+            .filter(|d| overlaps(d))
+            .collect();
+        // Deeper paths under an allowed `{param}` pattern belong to the fallback: refused
+        // unless it admits them. (An allowed route lying there is then refused from the cache
+        // when the cached policy came from another request; `Authorizer::caching_warning`
+        // names such tables.)
+        let fallback_admits = verdicts.iter().any(|v| v.fallback && v.allowed);
+        if !fallback_admits {
+            for v in verdicts.iter().filter(|v| v.allowed) {
+                deny.extend(v.overreach.iter().map(|o| full(o)));
+            }
+        }
+        deny.extend(UNNORMALISED.iter().map(|u| full(u)));
+        let mut s = Statements { allow, deny };
+        let admitted = s.allow.iter().any(|a| routes::glob_match(a, arn))
+            && !s.deny.iter().any(|d| routes::glob_match(d, arn));
+        match (allowed, admitted) {
+            (true, false) => {
+                tracing::debug!(target: "cognito_auth::web", "the route table cannot be cached for this token: policy for this request alone");
+                Ok(exact(true))
+            }
+            (false, true) => {
+                s.deny.push(arn.to_owned());
+                Ok(s)
+            }
+            _ => Ok(s),
         }
     }
 
-    fn policy(
-        &self,
-        effect: IamPolicyEffect,
-        resource: &str,
-        stage: Option<&str>,
-    ) -> ApiGatewayCustomAuthorizerPolicy {
-        let resource = match (
-            effect == IamPolicyEffect::Allow && self.inner.wildcard_resource,
-            stage,
-        ) {
-            (true, Some(stage)) => format!("{stage}/*/*"),
-            _ => resource.to_owned(),
+    fn policy(s: Statements) -> ApiGatewayCustomAuthorizerPolicy {
+        let statement = |effect, resource: Vec<String>| {
+            let mut st = IamPolicyStatement::default();
+            st.action = vec!["execute-api:Invoke".to_owned()];
+            st.effect = effect;
+            st.resource = resource;
+            st
         };
-        let mut statement = IamPolicyStatement::default();
-        statement.action = vec!["execute-api:Invoke".to_owned()];
-        statement.effect = effect;
-        statement.resource = vec![resource];
         let mut policy = ApiGatewayCustomAuthorizerPolicy::default();
         policy.version = Some("2012-10-17".to_owned());
-        policy.statement = vec![statement];
+        if !s.allow.is_empty() {
+            policy
+                .statement
+                .push(statement(IamPolicyEffect::Allow, s.allow));
+        }
+        if !s.deny.is_empty() {
+            policy
+                .statement
+                .push(statement(IamPolicyEffect::Deny, s.deny));
+        }
         policy
     }
 
-    fn rest_response(
+    /// Authenticates, decides and writes the policy of one request.
+    async fn answer(
         &self,
-        d: Decision,
-        method_arn: &str,
-        stage: Option<&str>,
+        header: Option<&str>,
+        t: &Target<'_>,
+    ) -> Result<(Option<ServicePrincipal>, bool, Statements), AuthorizerError> {
+        let Some(p) = self.authenticate(header).await? else {
+            // Refused on every route: the whole stage, or this request where the stage is
+            // not known.
+            let deny = t
+                .stage_arn
+                .map(|s| format!("{s}/*/*"))
+                .or(t.arn.map(str::to_owned));
+            return Ok((
+                None,
+                false,
+                Statements {
+                    allow: Vec::new(),
+                    deny: deny.into_iter().collect(),
+                },
+            ));
+        };
+        let allowed = self.decide(&p, t)?;
+        let statements = self.statements(&p, t, allowed)?;
+        Ok((Some(p), allowed, statements))
+    }
+
+    fn rest_response(
+        p: Option<&ServicePrincipal>,
+        s: Statements,
     ) -> ApiGatewayCustomAuthorizerResponse {
-        let (effect, principal) = d.parts();
         let mut r = ApiGatewayCustomAuthorizerResponse::default();
-        r.principal_id = principal_id(principal);
-        r.policy_document = self.policy(effect, method_arn, stage);
-        r.context = Self::context(principal);
+        r.principal_id = Some(principal_id(p));
+        r.policy_document = Self::policy(s);
+        r.context = Self::context(p);
         r
     }
 
-    /// A REST API `TOKEN` authorizer event: the token in `authorizationToken`, the route in
+    /// A REST API `TOKEN` authorizer event: the token in `authorizationToken` (`Bearer …`, or
+    /// the bare JWT as API Gateway's own Cognito authorizer takes it), the route from
     /// `methodArn`.
     pub async fn authorize_token(
         &self,
         event: &ApiGatewayCustomAuthorizerRequest,
     ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
-        let arn = method_arn(event.method_arn.as_deref())?;
-        let parsed = parse_arn(arn).ok_or_else(|| {
-            AuthorizerError::BadEvent("methodArn is not an execute-api ARN".into())
-        })?;
-        let d = self
-            .decide(
-                event.authorization_token.as_deref(),
-                parsed.method,
-                &parsed.path,
-            )
-            .await?;
-        Ok(self.rest_response(d, arn, Some(parsed.stage_arn)))
+        let arn = event
+            .method_arn
+            .as_deref()
+            .ok_or_else(|| AuthorizerError::BadEvent("no methodArn".into()))?;
+        let parsed = parse_arn(arn)?;
+        let t = Target {
+            method: parsed.method,
+            path: routes::normalize_path(&parsed.path),
+            arn: Some(arn),
+            stage_arn: Some(parsed.stage_arn),
+        };
+        let header = event.authorization_token.as_deref().map(bearer_or_bare);
+        let (p, _, s) = self.answer(header.as_deref(), &t).await?;
+        Ok(Self::rest_response(p.as_ref(), s))
     }
 
     /// A REST API `REQUEST` authorizer event: the token in the `Authorization` header, the
-    /// route from `httpMethod` and `resource` (the resource template, e.g. `/orders/{id}`).
+    /// route from `methodArn` (the real method and path, as for `TOKEN` events: one request
+    /// gets one verdict whichever kind of authorizer sees it).
     pub async fn authorize_request(
         &self,
         event: &ApiGatewayCustomAuthorizerRequestTypeRequest,
     ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
-        let arn = method_arn(event.method_arn.as_deref())?;
-        let parsed = parse_arn(arn);
-        let method = event
-            .http_method
-            .as_ref()
-            .map(|m| m.as_str().to_owned())
-            .or_else(|| parsed.as_ref().map(|p| p.method.to_owned()))
-            .unwrap_or_default();
-        let path = event
-            .resource
-            .clone()
-            .or_else(|| parsed.as_ref().map(|p| p.path.clone()))
-            .unwrap_or_default();
-        let header = header_value(&event.headers);
-        let d = self.decide(header, &method, &path).await?;
-        Ok(self.rest_response(d, arn, parsed.as_ref().map(|p| p.stage_arn)))
+        let arn = event
+            .method_arn
+            .as_deref()
+            .ok_or_else(|| AuthorizerError::BadEvent("no methodArn".into()))?;
+        let parsed = parse_arn(arn)?;
+        let t = Target {
+            method: parsed.method,
+            path: routes::normalize_path(&parsed.path),
+            arn: Some(arn),
+            stage_arn: Some(parsed.stage_arn),
+        };
+        let (p, _, s) = self.answer(header_value(&event.headers), &t).await?;
+        Ok(Self::rest_response(p.as_ref(), s))
     }
 
     /// An HTTP API (payload format 2.0) authorizer event: the token in the `Authorization`
-    /// header, the route from `routeKey`. Answered as configured
+    /// header, the real method (`requestContext.http.method`, also for `ANY` routes) and the
+    /// path (`rawPath` without the stage prefix, normalised), whatever route (`$default`
+    /// included) API Gateway chose. Answered as configured
     /// ([`AuthorizerBuilder::http_api_response`]), as JSON.
     pub async fn authorize_http(
         &self,
         event: &ApiGatewayV2CustomAuthorizerV2Request,
     ) -> Result<Value, AuthorizerError> {
-        let (method, path) = match event.route_key.as_deref() {
-            Some(k) if k != "$default" => match k.split_once(' ') {
-                Some((m, p)) => (m.to_owned(), p.to_owned()),
-                None => (k.to_owned(), String::new()),
-            },
-            _ => (
-                event.request_context.http.method.as_str().to_owned(),
-                event.raw_path.clone().unwrap_or_default(),
-            ),
+        let ctx = &event.request_context;
+        let raw = event
+            .raw_path
+            .as_deref()
+            .or(ctx.http.path.as_deref())
+            .unwrap_or("/");
+        let raw = match ctx.stage.as_deref() {
+            Some(stage) if stage != "$default" && !stage.is_empty() => {
+                match raw.strip_prefix('/').and_then(|r| r.strip_prefix(stage)) {
+                    Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+                    _ => raw,
+                }
+            }
+            _ => raw,
         };
-        let header = header_value(&event.headers);
-        let d = self.decide(header, &method, &path).await?;
-        let (effect, principal) = d.parts();
+        let route_arn = event.route_arn.as_deref();
+        let stage_arn = match (self.inner.http_response, route_arn) {
+            (HttpApiResponse::Iam, Some(arn)) => Some(parse_arn(arn)?.stage_arn),
+            (HttpApiResponse::Iam, None) => {
+                return Err(AuthorizerError::BadEvent("no routeArn".into()));
+            }
+            (HttpApiResponse::Simple, _) => None,
+        };
+        let t = Target {
+            method: ctx.http.method.as_str(),
+            path: routes::normalize_path(raw),
+            arn: route_arn,
+            stage_arn,
+        };
+        let (p, allowed, s) = self.answer(header_value(&event.headers), &t).await?;
         let value = match self.inner.http_response {
             HttpApiResponse::Simple => {
                 let mut r = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
-                r.is_authorized = effect == IamPolicyEffect::Allow;
-                r.context = Self::context(principal);
+                r.is_authorized = allowed;
+                r.context = Self::context(p.as_ref());
                 serde_json::to_value(r)
             }
             HttpApiResponse::Iam => {
-                let arn = event.route_arn.clone().unwrap_or_default();
-                let stage = parse_arn(&arn).map(|p| p.stage_arn.to_owned());
                 let mut r = ApiGatewayV2CustomAuthorizerIamPolicyResponse::default();
-                r.principal_id = principal_id(principal);
-                r.policy_document = self.policy(effect, &arn, stage.as_deref());
-                r.context = Self::context(principal);
+                r.principal_id = Some(principal_id(p.as_ref()));
+                r.policy_document = Self::policy(s);
+                r.context = Self::context(p.as_ref());
                 serde_json::to_value(r)
             }
         };
@@ -530,6 +810,23 @@ impl Authorizer {
             },
         ))
         .await
+    }
+}
+
+/// The `principalId` of an IAM policy response: the caller's `sub`, or `anonymous`.
+fn principal_id(principal: Option<&ServicePrincipal>) -> String {
+    principal.map_or_else(|| "anonymous".to_owned(), |p| p.sub().to_owned())
+}
+
+/// A `TOKEN` event's `authorizationToken` as an `Authorization` value: a bare JWT (three
+/// dot-separated parts, no scheme) is taken as a bearer token, as API Gateway's own Cognito
+/// authorizer takes it.
+fn bearer_or_bare(v: &str) -> std::borrow::Cow<'_, str> {
+    let t = v.trim();
+    if !t.is_empty() && !t.contains(' ') && t.bytes().filter(|&b| b == b'.').count() == 2 {
+        std::borrow::Cow::Owned(format!("Bearer {t}"))
+    } else {
+        std::borrow::Cow::Borrowed(v)
     }
 }
 

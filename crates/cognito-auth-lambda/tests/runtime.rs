@@ -123,3 +123,30 @@ async fn keys_unavailable_is_an_error_never_an_allow() {
         other => panic!("keys unavailable must not answer {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configuration_error_is_reported_to_init_error() {
+    let runtime = LambdaRuntime::start().await;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cognito-lambda-authorizer"));
+    c.env_clear()
+        .envs(runtime.function_env())
+        .env(
+            "COGNITO_ISSUER",
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X",
+        )
+        .env("COGNITO_TOKEN_USE", "access")
+        .env("COGNITO_CLIENT_IDS", "app")
+        .env("COGNITO_AUTHORIZER_UNLISTED", "maybe")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(!status.success());
+    let errors = runtime.init_errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["errorType"], "Runtime.ConfigError");
+    let msg = errors[0]["errorMessage"].as_str().unwrap();
+    assert!(msg.contains("COGNITO_AUTHORIZER_UNLISTED"), "{msg}");
+}

@@ -182,6 +182,25 @@ impl Guard {
         outcome
     }
 
+    /// [`Guard::check`] without its log line and metric: for questions about requests that
+    /// were not made (an API Gateway policy naming every route a caller may call).
+    ///
+    /// ```
+    /// use cognito_auth::web::{Guard, GuardDefaults};
+    ///
+    /// // No caller: 401, whatever the route requires.
+    /// let e = Guard::all(["orders/read"]).evaluate(None, "GET", &GuardDefaults::default());
+    /// assert_eq!(e.unwrap_err().status(), 401);
+    /// ```
+    pub fn evaluate(
+        &self,
+        principal: Option<&ServicePrincipal>,
+        method: &str,
+        defaults: &GuardDefaults,
+    ) -> Result<(), AuthError> {
+        self.decide(principal, method, defaults)
+    }
+
     fn decide(
         &self,
         principal: Option<&ServicePrincipal>,
