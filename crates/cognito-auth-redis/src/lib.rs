@@ -48,11 +48,16 @@ use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 
 pub use cognito_auth::m2m::shared;
 
-/// Stores the value, releases the lease if the caller still holds it, notifies waiters.
+/// Stores the value while the caller holds the lease, or when it lives longer than the one
+/// stored (by Redis's own clock: a slow former holder never replaces a newer token), then
+/// releases the lease if the caller still holds it. No `PUBLISH`: nothing subscribes, and
+/// Redis 7's default ACL denies channels to new users.
 const PUBLISH: &str = r"
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
-redis.call('PUBLISH', KEYS[3], '1')
+local holder = redis.call('GET', KEYS[2]) == ARGV[3]
+if holder or redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+if holder then redis.call('DEL', KEYS[2]) end
 return 1
 ";
 
@@ -326,7 +331,6 @@ where
                 .publish
                 .key(key.value_key())
                 .key(key.lease_key())
-                .key(key.channel())
                 .arg(value)
                 .arg(millis(ttl))
                 .arg(lease.fencing())

@@ -458,3 +458,115 @@ async fn redis_down_means_each_process_fetches_once_and_sharing_resumes() {
         "and kept its token"
     );
 }
+
+// ---------------------------------------------------------------- store-level contracts
+
+/// A former lease holder, slow past its lease, publishes after another process has stored a
+/// newer token: the newer token stays. (Before: `publish` always overwrote.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_former_holder_never_replaces_a_newer_token() {
+    use cognito_auth::m2m::Scopes;
+    use cognito_auth_redis::shared::{Lease, SharedKey, SharedTokenStore};
+    let Some(url) = redis_url() else { return };
+    let store = RedisTokenStore::new(&url).unwrap();
+    let key = SharedKey::for_secret(
+        "http://127.0.0.1:1/oauth2/token",
+        &format!("fenced-{}", std::process::id()),
+        &Scopes::from("a/read"),
+        SECRET,
+    );
+    let (slow, fresh) = (Lease::new(), Lease::new());
+    // `slow` took the lease, which then expired; `fresh` took it and published.
+    assert!(
+        store
+            .try_lease(&key, &slow, Duration::from_millis(50))
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    assert!(
+        store
+            .try_lease(&key, &fresh, Duration::from_secs(5))
+            .await
+            .unwrap()
+    );
+    store
+        .publish(&key, b"newer", Duration::from_secs(60), &fresh)
+        .await
+        .unwrap();
+    // The slow one's token was issued earlier: it lives shorter.
+    store
+        .publish(&key, b"older", Duration::from_secs(50), &slow)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(&key).await.unwrap().as_deref(),
+        Some(&b"newer"[..])
+    );
+    // A token that lives longer may replace it (the lease no longer guards anything).
+    store
+        .publish(&key, b"longer", Duration::from_secs(70), &slow)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(&key).await.unwrap().as_deref(),
+        Some(&b"longer"[..])
+    );
+}
+
+/// Redis 7's default ACL for a new user grants no Pub/Sub channels (`resetchannels`): the
+/// store works for a user allowed only its keys and commands. (Before: the publish script's
+/// `PUBLISH` failed, so every fetch logged that the token could not be shared.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn works_for_an_acl_user_with_redis_7_defaults() {
+    use cognito_auth::m2m::Scopes;
+    use cognito_auth_redis::shared::{Lease, SharedKey, SharedTokenStore};
+    let Some(url) = redis_url() else { return };
+    let admin = redis::Client::open(url.as_str()).unwrap();
+    let mut admin = admin.get_multiplexed_async_connection().await.unwrap();
+    let user = format!("fleet-acl-{}", std::process::id());
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg(&user)
+        .arg("reset")
+        .arg("on")
+        .arg(">acl-pass")
+        .arg("~cognito-auth:*")
+        .arg("resetchannels")
+        .arg("+@read")
+        .arg("+@write")
+        .arg("+@scripting")
+        .arg("+ping")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let authed = url.replacen("redis://", &format!("redis://{user}:acl-pass@"), 1);
+    let store = RedisTokenStore::new(&authed).unwrap();
+    let key = SharedKey::for_secret(
+        "http://127.0.0.1:1/oauth2/token",
+        &user,
+        &Scopes::from("a/read"),
+        SECRET,
+    );
+    let lease = Lease::new();
+    assert!(
+        store
+            .try_lease(&key, &lease, Duration::from_secs(5))
+            .await
+            .unwrap()
+    );
+    store
+        .publish(&key, b"sealed", Duration::from_secs(60), &lease)
+        .await
+        .expect("publish under Redis 7's default channel permissions");
+    assert_eq!(
+        store.get(&key).await.unwrap().as_deref(),
+        Some(&b"sealed"[..])
+    );
+    let _: () = redis::cmd("ACL")
+        .arg("DELUSER")
+        .arg(&user)
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+}

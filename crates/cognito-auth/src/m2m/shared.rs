@@ -41,8 +41,35 @@ pub struct SharedKey {
 impl SharedKey {
     /// The key for tokens of `client_id` at `token_url` with `scopes`.
     pub fn new(token_url: &str, client_id: &str, scopes: &Scopes) -> SharedKey {
+        Self::build(token_url, client_id, scopes, "")
+    }
+
+    /// [`SharedKey::new`], told apart by a keyed fingerprint of the client secret (HMAC-SHA256
+    /// under a fixed label, not reversible to the secret): during a secret rotation the
+    /// processes on the old and on the new secret keep their own tokens instead of
+    /// overwriting each other's. The token source uses this one.
+    pub fn for_secret(
+        token_url: &str,
+        client_id: &str,
+        scopes: &Scopes,
+        secret: &str,
+    ) -> SharedKey {
+        use aws_lc_rs::hmac;
+        let tag = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()),
+            b"cognito-auth m2m shared key secret fingerprint v1",
+        );
+        Self::build(
+            token_url,
+            client_id,
+            scopes,
+            &crate::hex::lower(&tag.as_ref()[..8]),
+        )
+    }
+
+    fn build(token_url: &str, client_id: &str, scopes: &Scopes, fingerprint: &str) -> SharedKey {
         let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-        for part in [token_url, client_id, &scopes.joined()] {
+        for part in [token_url, client_id, &scopes.joined(), fingerprint] {
             ctx.update(&(part.len() as u64).to_be_bytes());
             ctx.update(part.as_bytes());
         }
@@ -342,7 +369,7 @@ impl Fleet {
         current: Option<&M2mToken>,
     ) -> Result<M2mToken, M2mError> {
         let secret = client.secret().expose();
-        let key = SharedKey::new(client.token_url(), client.client_id(), scopes);
+        let key = SharedKey::for_secret(client.token_url(), client.client_id(), scopes, secret);
         let lease = Lease::new();
         let deadline = Instant::now() + self.cfg.max_wait;
         let usable = |t: &M2mToken| {
@@ -496,6 +523,62 @@ mod tests {
         assert!(open("s3cret", &key, b"").is_none());
         // Two seals of one token differ (fresh nonce).
         assert_ne!(seal("s3cret", &key, &t).unwrap(), sealed);
+    }
+
+    #[test]
+    fn another_secret_is_another_key() {
+        let scopes = Scopes::from("a/read");
+        let old = SharedKey::for_secret("https://x/oauth2/token", "c", &scopes, "old-secret");
+        let new = SharedKey::for_secret("https://x/oauth2/token", "c", &scopes, "new-secret");
+        assert_ne!(
+            old, new,
+            "a rotation must not make two secrets share one key"
+        );
+        assert_eq!(
+            old,
+            SharedKey::for_secret("https://x/oauth2/token", "c", &scopes, "old-secret")
+        );
+        assert!(!old.as_str().contains("old-secret"));
+    }
+
+    #[test]
+    fn a_fast_writer_clock_never_extends_a_jwt_past_its_exp() {
+        // A writer 16 s fast stored issue and expiry by its clock; the JWT's own exp is right.
+        let now = unix_ms(SystemTime::now());
+        let exp_s = now / 1000 + 60;
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let jwt = format!(
+            "{}.{}.c2ln",
+            b64.encode(br#"{"alg":"RS256","kid":"k"}"#),
+            b64.encode(format!(r#"{{"exp":{exp_s},"client_id":"c"}}"#))
+        );
+        let t = M2mToken::from_shared(
+            jwt,
+            "a/read",
+            now + 16_000 - 3_600_000,
+            now + 16_000 + 60_000,
+        )
+        .unwrap();
+        let late = t
+            .expires_at_utc()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        assert!(
+            late <= exp_s * 1000,
+            "expiry {late} past the JWT's exp {}",
+            exp_s * 1000
+        );
+        // An opaque token issued "16 s from now": the writer's clock is 16 s fast, so its
+        // expiry moves back by as much.
+        let t =
+            M2mToken::from_shared("opaque".into(), "a/read", now + 16_000, now + 76_000).unwrap();
+        let left = t
+            .expires_at_utc()
+            .duration_since(SystemTime::now())
+            .unwrap();
+        assert!(left <= Duration::from_millis(60_000), "{left:?}");
     }
 
     #[test]

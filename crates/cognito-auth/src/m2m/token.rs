@@ -83,6 +83,19 @@ impl M2mToken {
         issued_ms: u64,
         expires_ms: u64,
     ) -> Option<M2mToken> {
+        // Times another process wrote by its own wall clock. An issue time ahead of ours
+        // shows that clock fast by at least that much: both times move back by it. And the
+        // expiry is never past the token's own `exp` (Cognito's clock), so a writer whose
+        // clock runs fast cannot make this process hand out an expired token.
+        let now_ms = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let ahead = issued_ms.saturating_sub(now_ms);
+        let (issued_ms, expires_ms) = (issued_ms - ahead, expires_ms.saturating_sub(ahead));
+        let expires_ms = match jwt_exp_ms(&access_token) {
+            Some(exp) => expires_ms.min(exp),
+            None => expires_ms,
+        };
         if access_token.is_empty() || expires_ms <= issued_ms {
             return None;
         }
@@ -114,6 +127,14 @@ impl M2mToken {
     pub(crate) fn same_as(&self, other: &M2mToken) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+}
+
+/// The `exp` claim of a JWT access token, in Unix milliseconds, read without verification
+/// (only ever to shorten how long a shared token is used).
+fn jwt_exp_ms(token: &str) -> Option<u64> {
+    let claims = crate::unverified::decode_unverified(token).ok()?;
+    let exp = claims.payload.get("exp")?.as_u64()?;
+    exp.checked_mul(1000)
 }
 
 impl fmt::Debug for M2mToken {
