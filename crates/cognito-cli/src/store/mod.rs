@@ -40,9 +40,38 @@ fn read(path: &Path) -> Result<StoreFile, String> {
     })
 }
 
+/// Creates `dir` and its missing parents readable by this user alone (`0700`, whatever the
+/// umask); directories that exist keep their permissions.
+fn create_private_dir(dir: &Path) -> Result<(), String> {
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .collect();
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        b.mode(0o700);
+        b.create(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        for d in missing {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("cannot restrict {}: {e}", d.display()))?;
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = missing;
+        b.create(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
 fn write(path: &Path, store: &StoreFile) -> Result<(), String> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    create_private_dir(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -83,7 +112,7 @@ pub struct StoreLock {
 /// runtime's worker threads, see [`lock_async`]).
 pub fn lock(path: &Path) -> Result<StoreLock, String> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    create_private_dir(dir)?;
     let lock_path = {
         let mut p = path.as_os_str().to_owned();
         p.push(".lock");
@@ -94,11 +123,20 @@ pub fn lock(path: &Path) -> Result<StoreLock, String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+        // A link in the lock's place (dangling or not) is refused, never followed: following
+        // it would create or lock a file elsewhere.
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
-    let file = opts
-        .open(&lock_path)
-        .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+    let file = opts.open(&lock_path).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            format!(
+                "{} is a symbolic link: refused (remove it)",
+                lock_path.display()
+            )
+        } else {
+            format!("cannot open {}: {e}", lock_path.display())
+        }
+    })?;
     file.lock()
         .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
     Ok(StoreLock { _file: file })
@@ -355,5 +393,42 @@ mod tests {
         assert!(load(&path, "a").unwrap_err().contains("not a token store"));
         std::fs::write(&path, vec![b' '; 2 * 1024 * 1024]).unwrap();
         assert!(load(&path, "a").unwrap_err().contains("larger than 1 MiB"));
+    }
+}
+
+#[cfg(all(test, unix))]
+mod file_safety_tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_refuses_a_symbolic_link_and_creates_nothing_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("tokens.json");
+        let victim = dir.path().join("victim");
+        std::os::unix::fs::symlink(&victim, dir.path().join("tokens.json.lock")).unwrap();
+        let err = lock(&store).err().expect("a link must be refused");
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(!victim.exists(), "the dangling link's target was created");
+    }
+
+    #[test]
+    fn a_store_directory_the_cli_creates_is_private_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let custom = dir.path().join("custom").join("nested");
+        // umask is process-wide: restored right after the creation.
+        let old = unsafe_umask(0);
+        let made = create_private_dir(&custom);
+        unsafe_umask(old);
+        made.unwrap();
+        for d in [dir.path().join("custom"), custom] {
+            let mode = std::fs::metadata(&d).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", d.display());
+        }
+    }
+
+    fn unsafe_umask(mask: libc::mode_t) -> libc::mode_t {
+        // SAFETY: umask only sets the process's file-creation mask; it cannot fail.
+        unsafe { libc::umask(mask) }
     }
 }
