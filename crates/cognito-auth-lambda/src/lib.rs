@@ -309,6 +309,18 @@ struct Target<'a> {
 /// normalising. A request of that shape gets a policy for itself alone.
 const UNNORMALISED: [&str; 6] = ["*%*", "*/./*", "*/../*", "*/.", "*/..", "*//*"];
 
+/// A REST event's request, from its `methodArn` (`TOKEN` and `REQUEST` alike).
+fn rest_target(arn: Option<&str>) -> Result<Target<'_>, AuthorizerError> {
+    let arn = arn.ok_or_else(|| AuthorizerError::BadEvent("no methodArn".into()))?;
+    let parsed = parse_arn(arn)?;
+    Ok(Target {
+        method: parsed.method,
+        path: routes::normalize_path(&parsed.path),
+        arn: Some(arn),
+        stage_arn: Some(parsed.stage_arn),
+    })
+}
+
 /// One route's verdict for a token, as IAM resource tails (`METHOD/path`, under the stage).
 struct Verdict {
     tail: String,
@@ -680,17 +692,7 @@ impl Authorizer {
         &self,
         event: &ApiGatewayCustomAuthorizerRequest,
     ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
-        let arn = event
-            .method_arn
-            .as_deref()
-            .ok_or_else(|| AuthorizerError::BadEvent("no methodArn".into()))?;
-        let parsed = parse_arn(arn)?;
-        let t = Target {
-            method: parsed.method,
-            path: routes::normalize_path(&parsed.path),
-            arn: Some(arn),
-            stage_arn: Some(parsed.stage_arn),
-        };
+        let t = rest_target(event.method_arn.as_deref())?;
         let header = event.authorization_token.as_deref().map(bearer_or_bare);
         let (p, _, s) = self.answer(header.as_deref(), &t).await?;
         Ok(Self::rest_response(p.as_ref(), s))
@@ -703,17 +705,7 @@ impl Authorizer {
         &self,
         event: &ApiGatewayCustomAuthorizerRequestTypeRequest,
     ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
-        let arn = event
-            .method_arn
-            .as_deref()
-            .ok_or_else(|| AuthorizerError::BadEvent("no methodArn".into()))?;
-        let parsed = parse_arn(arn)?;
-        let t = Target {
-            method: parsed.method,
-            path: routes::normalize_path(&parsed.path),
-            arn: Some(arn),
-            stage_arn: Some(parsed.stage_arn),
-        };
+        let t = rest_target(event.method_arn.as_deref())?;
         let (p, _, s) = self.answer(header_value(&event.headers), &t).await?;
         Ok(Self::rest_response(p.as_ref(), s))
     }
