@@ -292,10 +292,11 @@ impl TokenSource {
     /// A valid token for the default scopes.
     pub async fn token(&self) -> Result<M2mToken, M2mError> {
         let entry = &self.inner.default_entry;
-        if let Some(t) = self.fresh(entry) {
-            return Ok(t);
-        }
-        self.start_fetch(entry)?.await
+        let seen = match self.fresh(entry) {
+            Ok(t) => return Ok(t),
+            Err(seen) => seen,
+        };
+        self.start_fetch(entry, seen.as_ref())?.await
     }
 
     /// A valid token for `scopes` (each scope set has its own cache entry).
@@ -305,10 +306,11 @@ impl TokenSource {
             return Err(M2mError::EmptyScopes);
         }
         let entry = self.entry(scopes);
-        if let Some(t) = self.fresh(&entry) {
-            return Ok(t);
-        }
-        self.start_fetch(&entry)?.await
+        let seen = match self.fresh(&entry) {
+            Ok(t) => return Ok(t),
+            Err(seen) => seen,
+        };
+        self.start_fetch(&entry, seen.as_ref())?.await
     }
 
     /// `Authorization: Bearer …` for the default scopes, for other HTTP clients.
@@ -431,23 +433,26 @@ impl TokenSource {
         )
     }
 
-    /// The cached token if it may still be handed out; starts a background refresh when due.
+    /// The cached token if it may still be handed out (starting a background refresh when
+    /// due), or the unusable token seen (`None`: nothing cached), which a fetch must replace.
     #[inline]
-    fn fresh(&self, entry: &Arc<Entry>) -> Option<M2mToken> {
+    fn fresh(&self, entry: &Arc<Entry>) -> Result<M2mToken, Option<M2mToken>> {
         let guard = entry.current.load();
-        let cached = guard.as_ref()?;
+        let Some(cached) = guard.as_ref() else {
+            return Err(None);
+        };
         let now = Instant::now();
         if now < cached.refresh_at {
-            return Some(cached.token.clone());
+            return Ok(cached.token.clone());
         }
         if now < cached.usable_until {
-            self.refresh_in_background(entry, now);
-            return Some(cached.token.clone());
+            self.refresh_in_background(entry, &cached.token, now);
+            return Ok(cached.token.clone());
         }
-        None
+        Err(Some(cached.token.clone()))
     }
 
-    fn refresh_in_background(&self, entry: &Arc<Entry>, now: Instant) {
+    fn refresh_in_background(&self, entry: &Arc<Entry>, seen: &M2mToken, now: Instant) {
         {
             let mut ctl = lock(&entry.control);
             if ctl.next_background_attempt.is_some_and(|at| now < at) {
@@ -458,19 +463,35 @@ impl TokenSource {
             ctl.next_background_attempt = Some(now + self.inner.policy.failed_refresh_backoff);
         }
         if tokio::runtime::Handle::try_current().is_ok() {
-            drop(self.start_fetch(entry));
+            drop(self.start_fetch(entry, Some(seen)));
         }
     }
 
     /// The in-flight fetch for `entry`, starting one if none runs, or
     /// [`M2mError::Throttled`] while the endpoint's `Retry-After` lasts. The fetch runs in
     /// its own task, so a caller that gives up does not cancel it for the others.
-    fn start_fetch(&self, entry: &Arc<Entry>) -> Result<SharedFetch, M2mError> {
+    ///
+    /// `seen` is the cached token the caller found wanting (`None`: none was cached). When
+    /// the cache holds another one by the time the lock is taken, a fetch finished in between:
+    /// its token is the answer (when fresh), and no request is sent.
+    fn start_fetch(
+        &self,
+        entry: &Arc<Entry>,
+        seen: Option<&M2mToken>,
+    ) -> Result<SharedFetch, M2mError> {
         let mut ctl = lock(&entry.control);
         if let Some(f) = ctl.inflight.as_ref() {
             return Ok(f.clone());
         }
         let now = Instant::now();
+        if let Some(cur) = entry.current.load_full()
+            && seen.is_none_or(|s| !s.same_as(&cur.token))
+            && now < cur.refresh_at
+        {
+            return Ok(futures_util::future::ready(Ok(cur.token.clone()))
+                .boxed()
+                .shared());
+        }
         if let Some(until) = ctl.blocked_until.filter(|at| now < *at) {
             return Err(M2mError::Throttled {
                 retry_after: until - now,

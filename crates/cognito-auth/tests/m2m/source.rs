@@ -434,3 +434,37 @@ async fn the_background_refresh_resumes_when_retry_after_ends() {
     assert!(!newer.access_token().ct_eq(t.secret()));
     assert_eq!(issuer.token_requests(), 3);
 }
+
+/// Callers that saw no usable token while a fetch was finishing must take the token that
+/// fetch stored, not start another: one request per round, whatever the interleaving.
+/// (Before: a caller that read the cache just before the fetch stored its token, and took the
+/// lock just after, started a second, billed request.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetch_that_just_finished_is_never_repeated() {
+    let issuer = issuer().await;
+    let source = TokenSource::new(
+        builder(&issuer)
+            .default_scopes("orders/read")
+            .build()
+            .unwrap(),
+    );
+    let rounds = 300;
+    for _ in 0..rounds {
+        source.invalidate();
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..16 {
+            let s = source.clone();
+            set.spawn(async move {
+                // Hot callers, as on a busy server: several calls each.
+                for _ in 0..4 {
+                    s.token().await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            r.unwrap();
+        }
+    }
+    assert_eq!(issuer.token_requests(), rounds);
+}
