@@ -266,67 +266,96 @@ impl M2mClient {
 
     /// One request plus retries per the [`RetryPolicy`].
     pub(crate) async fn fetch(&self, scopes: &Scopes) -> Result<M2mToken, M2mError> {
-        let retry = &self.inner.retry;
         let started = Instant::now();
         let mut attempt = 0u32;
-        let scope_set = scopes.joined();
         loop {
-            let sent = Instant::now();
-            let result = self.fetch_once(scopes).await;
-            crate::telemetry::m2m_request(result.is_ok(), sent.elapsed());
-            let err = match result {
-                Ok(t) => {
-                    tracing::info!(
-                        target: "cognito_auth::m2m",
-                        client_id = %self.inner.client_id,
-                        scopes = %scope_set,
-                        expires_in_s = t.expires_in().as_secs(),
-                        attempts = attempt + 1,
-                        "client-credentials token obtained"
-                    );
-                    return Ok(t);
-                }
+            let err = match self.attempt(scopes, attempt).await {
+                Ok(t) => return Ok(t),
                 Err(e) => e,
             };
             attempt += 1;
-            if !err.is_retryable() || attempt > retry.max_retries {
-                tracing::warn!(
-                    target: "cognito_auth::m2m",
-                    client_id = %self.inner.client_id,
-                    scopes = %scope_set,
-                    attempts = attempt,
-                    status = err.status(),
-                    retry_after_s = err.retry_after().map(|d| d.as_secs()),
-                    error = %crate::transport::error_chain(&err),
-                    "client-credentials token request failed"
-                );
-                return Err(err);
+            match self.retry_wait(scopes, &err, attempt, started) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(err),
             }
-            let wait = match err.retry_after() {
-                Some(ra) => ra.max(retry.backoff(attempt)),
-                None => retry.backoff(attempt),
-            };
-            if started.elapsed() + wait > retry.max_elapsed {
-                tracing::warn!(
-                    target: "cognito_auth::m2m",
-                    client_id = %self.inner.client_id,
-                    scopes = %scope_set,
-                    retry_after_s = err.retry_after().map(|d| d.as_secs()),
-                    "client-credentials token request failed; the retry budget is spent"
-                );
-                return Err(err);
-            }
-            tracing::debug!(
+        }
+    }
+
+    /// The [`RetryPolicy`]'s total time budget.
+    pub(crate) fn retry_budget(&self) -> std::time::Duration {
+        self.inner.retry.max_elapsed
+    }
+
+    /// One token request (`attempt` earlier ones failed), with its metric and log line.
+    pub(crate) async fn attempt(
+        &self,
+        scopes: &Scopes,
+        attempt: u32,
+    ) -> Result<M2mToken, M2mError> {
+        let sent = Instant::now();
+        let result = self.fetch_once(scopes).await;
+        crate::telemetry::m2m_request(result.is_ok(), sent.elapsed());
+        if let Ok(t) = &result {
+            tracing::info!(
                 target: "cognito_auth::m2m",
                 client_id = %self.inner.client_id,
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                retry_after_s = err.retry_after().map(|d| d.as_secs()),
-                error = %err,
-                "retrying the token request"
+                scopes = %scopes.joined(),
+                expires_in_s = t.expires_in().as_secs(),
+                attempts = attempt + 1,
+                "client-credentials token obtained"
             );
-            tokio::time::sleep(wait).await;
         }
+        result
+    }
+
+    /// After `attempt` failed requests (the last failing with `err`, the first sent at
+    /// `started`): how long to wait before the next one, or `None` (logged) when the
+    /// [`RetryPolicy`] says to give up.
+    pub(crate) fn retry_wait(
+        &self,
+        scopes: &Scopes,
+        err: &M2mError,
+        attempt: u32,
+        started: Instant,
+    ) -> Option<std::time::Duration> {
+        let retry = &self.inner.retry;
+        if !err.is_retryable() || attempt > retry.max_retries {
+            tracing::warn!(
+                target: "cognito_auth::m2m",
+                client_id = %self.inner.client_id,
+                scopes = %scopes.joined(),
+                attempts = attempt,
+                status = err.status(),
+                retry_after_s = err.retry_after().map(|d| d.as_secs()),
+                error = %crate::transport::error_chain(err),
+                "client-credentials token request failed"
+            );
+            return None;
+        }
+        let wait = match err.retry_after() {
+            Some(ra) => ra.max(retry.backoff(attempt)),
+            None => retry.backoff(attempt),
+        };
+        if started.elapsed() + wait > retry.max_elapsed {
+            tracing::warn!(
+                target: "cognito_auth::m2m",
+                client_id = %self.inner.client_id,
+                scopes = %scopes.joined(),
+                retry_after_s = err.retry_after().map(|d| d.as_secs()),
+                "client-credentials token request failed; the retry budget is spent"
+            );
+            return None;
+        }
+        tracing::debug!(
+            target: "cognito_auth::m2m",
+            client_id = %self.inner.client_id,
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            retry_after_s = err.retry_after().map(|d| d.as_secs()),
+            error = %err,
+            "retrying the token request"
+        );
+        Some(wait)
     }
 
     async fn fetch_once(&self, scopes: &Scopes) -> Result<M2mToken, M2mError> {

@@ -87,7 +87,11 @@ impl SharedKey {
     pub fn lease_key(&self) -> String {
         format!("{}:lease", self.base)
     }
-    /// A channel for "the token changed" notifications.
+    /// The key of a fleet-wide pause the token endpoint asked for (`Retry-After`).
+    pub fn pause_key(&self) -> String {
+        format!("{}:pause", self.base)
+    }
+    /// A channel for "the token changed" notifications (no store of this crate uses one).
     pub fn channel(&self) -> String {
         format!("{}:ready", self.base)
     }
@@ -169,6 +173,9 @@ impl SharedStoreError {
     }
 }
 
+/// A stored value and how long the store keeps it, when it knows.
+pub type ValueWithTtl = (Vec<u8>, Option<Duration>);
+
 /// A store shared by the fleet: opaque values with an expiry, and a lease with a fencing
 /// value. Implemented for Redis by `cognito-auth-redis`; the values it sees are sealed.
 pub trait SharedTokenStore: Send + Sync + 'static {
@@ -202,6 +209,53 @@ pub trait SharedTokenStore: Send + Sync + 'static {
     /// Returns when `key`'s value may have changed, or after `timeout`: a notification or a
     /// polling interval.
     fn wait_for_change<'a>(&'a self, key: &'a SharedKey, timeout: Duration) -> BoxFuture<'a, ()>;
+
+    /// The value under `key.value_key()` and how long the store keeps it, by the store's own
+    /// clock (no process's wall clock skews it), if it knows. The default asks
+    /// [`SharedTokenStore::get`] and knows no time to live.
+    fn get_with_ttl<'a>(
+        &'a self,
+        key: &'a SharedKey,
+    ) -> BoxFuture<'a, Result<Option<ValueWithTtl>, SharedStoreError>> {
+        Box::pin(async move { Ok(self.get(key).await?.map(|v| (v, None))) })
+    }
+    /// Extends `lease` to `ttl` from now if it is still the holder (`false` when it is not),
+    /// so a token request slower than the lease keeps it. The default cannot extend and
+    /// answers `true`.
+    fn extend_lease<'a>(
+        &'a self,
+        key: &'a SharedKey,
+        lease: &'a Lease,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, SharedStoreError>> {
+        let _ = (key, lease, ttl);
+        Box::pin(async { Ok(true) })
+    }
+    /// What is left of a fleet-wide pause (`key.pause_key()`): a process was told
+    /// `Retry-After` and no process asks before it passes. The default knows none.
+    fn pause<'a>(
+        &'a self,
+        key: &'a SharedKey,
+    ) -> BoxFuture<'a, Result<Option<Duration>, SharedStoreError>> {
+        let _ = key;
+        Box::pin(async { Ok(None) })
+    }
+    /// Records a fleet-wide pause of `d` (see [`SharedTokenStore::pause`]). The default
+    /// records nothing.
+    fn set_pause<'a>(
+        &'a self,
+        key: &'a SharedKey,
+        d: Duration,
+    ) -> BoxFuture<'a, Result<(), SharedStoreError>> {
+        let _ = (key, d);
+        Box::pin(async { Ok(()) })
+    }
+    /// The last error met talking to the store's server (an authentication failure, an
+    /// untrusted certificate, a refused connection), for the log line of a fallback whose
+    /// own error is only a timeout.
+    fn last_error(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How the token source uses a shared store.
@@ -320,7 +374,12 @@ pub(crate) fn seal(secret: &str, key: &SharedKey, token: &M2mToken) -> Option<Ve
 
 /// Opens a stored value; `None` for anything that is not a value sealed for this key with
 /// this secret (another secret, tampering, garbage).
-pub(crate) fn open(secret: &str, key: &SharedKey, value: &[u8]) -> Option<M2mToken> {
+pub(crate) fn open(
+    secret: &str,
+    key: &SharedKey,
+    value: &[u8],
+    ttl: Option<Duration>,
+) -> Option<M2mToken> {
     let rest = value.strip_prefix(VERSION)?;
     if rest.len() < NONCE_LEN + AES_256_GCM.tag_len() || rest.len() > 64 * 1024 {
         return None;
@@ -336,7 +395,7 @@ pub(crate) fn open(secret: &str, key: &SharedKey, value: &[u8]) -> Option<M2mTok
         )
         .ok()?;
     let Sealed { t, s, i, e } = serde_json::from_slice(plain).ok()?;
-    M2mToken::from_shared(t, &s, i, e)
+    M2mToken::from_shared(t, &s, i, e, ttl)
 }
 
 impl Fleet {
@@ -351,16 +410,24 @@ impl Fleet {
     ) -> Result<T, SharedStoreError> {
         match tokio::time::timeout(self.cfg.op_timeout, f).await {
             Ok(r) => r,
-            Err(_) => Err(SharedStoreError::new(format!(
-                "{what} timed out after {:?}",
-                self.cfg.op_timeout
-            ))),
+            Err(_) => Err(SharedStoreError::new(match self.store.last_error() {
+                Some(cause) => format!(
+                    "{what} timed out after {:?} (last error: {cause})",
+                    self.cfg.op_timeout
+                ),
+                None => format!("{what} timed out after {:?}", self.cfg.op_timeout),
+            })),
         }
     }
 
     /// A token for `scopes`: the fleet's, or one this process fetched for the fleet, or (the
     /// store failing) one of its own. `current` is the token this process holds, which a
     /// refresh must replace.
+    ///
+    /// At most one process of the fleet asks Cognito at a time (the lease, extended while
+    /// its request runs); a `Retry-After` is shared, so no process asks before it passes;
+    /// retries follow the client's [`RetryPolicy`](super::RetryPolicy) with the lease given
+    /// up while waiting.
     pub(crate) async fn obtain(
         &self,
         client: &M2mClient,
@@ -371,28 +438,29 @@ impl Fleet {
         let secret = client.secret().expose();
         let key = SharedKey::for_secret(client.token_url(), client.client_id(), scopes, secret);
         let lease = Lease::new();
-        let deadline = Instant::now() + self.cfg.max_wait;
+        let started = Instant::now();
+        let deadline = started + self.cfg.max_wait;
+        let mut failed = 0u32;
         let usable = |t: &M2mToken| {
             policy.usable_until(t) > Instant::now()
                 && current.is_none_or(|c| c.secret() != t.secret())
         };
         loop {
-            match self.timed("GET", self.store.get(&key)).await {
-                Ok(Some(bytes)) => match open(secret, &key, &bytes) {
-                    Some(t) if usable(&t) => {
-                        crate::telemetry::shared_cache("hit");
-                        tracing::debug!(target: "cognito_auth::m2m", key = ?key, "token from the shared cache");
-                        return Ok(t);
+            match self.shared_token(secret, &key, &usable).await {
+                Ok(Some(t)) => return Ok(t),
+                Ok(None) => {}
+                Err(e) => return self.fallback(client, scopes, &e).await,
+            }
+            match self.timed("pause", self.store.pause(&key)).await {
+                Ok(Some(pause)) => {
+                    if started.elapsed() + pause > client.retry_budget() {
+                        crate::telemetry::shared_cache("paused");
+                        return Err(M2mError::Throttled { retry_after: pause });
                     }
-                    Some(_) => {}
-                    None => {
-                        tracing::warn!(
-                            target: "cognito_auth::m2m",
-                            key = ?key,
-                            "the shared cache holds a value this client cannot open (another secret?): fetching"
-                        );
-                    }
-                },
+                    tracing::debug!(target: "cognito_auth::m2m", pause_ms = pause.as_millis() as u64, "the fleet is pausing token requests (Retry-After)");
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
                 Ok(None) => {}
                 Err(e) => return self.fallback(client, scopes, &e).await,
             }
@@ -407,16 +475,26 @@ impl Fleet {
                     // Another process may have published between our read and our lease
                     // (its publish stores the token before it drops its lease): look once
                     // more before asking Cognito.
-                    if let Ok(Some(bytes)) = self.timed("GET", self.store.get(&key)).await
-                        && let Some(t) = open(secret, &key, &bytes).filter(&usable)
-                    {
+                    if let Ok(Some(t)) = self.shared_token(secret, &key, &usable).await {
                         let _ = self
                             .timed("release", self.store.release(&key, &lease))
                             .await;
-                        crate::telemetry::shared_cache("hit");
                         return Ok(t);
                     }
-                    return self.fetch_for_fleet(client, scopes, &key, &lease).await;
+                    let err = match self
+                        .fetch_for_fleet(client, scopes, &key, &lease, policy, failed)
+                        .await
+                    {
+                        Ok(t) => return Ok(t),
+                        Err(e) => e,
+                    };
+                    failed += 1;
+                    match client.retry_wait(scopes, &err, failed, started) {
+                        // A Retry-After is the fleet's pause now: the loop waits it out.
+                        Some(_) if err.retry_after().is_some() => {}
+                        Some(wait) => tokio::time::sleep(wait).await,
+                        None => return Err(err),
+                    }
                 }
                 Ok(false) => {
                     let now = Instant::now();
@@ -425,9 +503,11 @@ impl Fleet {
                         tracing::warn!(
                             target: "cognito_auth::m2m",
                             key = ?key,
-                            "waited the longest allowed for another process's token request: fetching"
+                            "waited the longest allowed for another process's token request: fetching, and sharing the result"
                         );
-                        return client.fetch(scopes).await;
+                        let t = client.fetch(scopes).await?;
+                        self.share(client, &key, &t, &lease).await;
+                        return Ok(t);
                     }
                     let wait = (deadline - now).min(self.cfg.lease_ttl);
                     self.store.wait_for_change(&key, wait).await;
@@ -437,37 +517,104 @@ impl Fleet {
         }
     }
 
+    /// The fleet's token, when it is one this process may use.
+    async fn shared_token(
+        &self,
+        secret: &str,
+        key: &SharedKey,
+        usable: &impl Fn(&M2mToken) -> bool,
+    ) -> Result<Option<M2mToken>, SharedStoreError> {
+        let Some((bytes, ttl)) = self.timed("GET", self.store.get_with_ttl(key)).await? else {
+            return Ok(None);
+        };
+        match open(secret, key, &bytes, ttl) {
+            Some(t) if usable(&t) => {
+                crate::telemetry::shared_cache("hit");
+                tracing::debug!(target: "cognito_auth::m2m", key = ?key, "token from the shared cache");
+                Ok(Some(t))
+            }
+            Some(_) => Ok(None),
+            None => {
+                tracing::warn!(
+                    target: "cognito_auth::m2m",
+                    key = ?key,
+                    "the shared cache holds a value this client cannot open: fetching"
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// One token request under the lease, which is extended while the request runs. A
+    /// failure gives the lease up; a `Retry-After` becomes the fleet's pause first.
     async fn fetch_for_fleet(
         &self,
         client: &M2mClient,
         scopes: &Scopes,
         key: &SharedKey,
         lease: &Lease,
+        policy: &RefreshPolicy,
+        attempt: u32,
     ) -> Result<M2mToken, M2mError> {
-        let result = client.fetch(scopes).await;
+        let ttl = self.cfg.lease_ttl;
+        let keep = async {
+            loop {
+                tokio::time::sleep(ttl / 3).await;
+                match self
+                    .timed("extend lease", self.store.extend_lease(key, lease, ttl))
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(target: "cognito_auth::m2m", key = ?key, "lost the fetch lease while asking for a token");
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::debug!(target: "cognito_auth::m2m", error = %e, "could not extend the fetch lease");
+                    }
+                }
+            }
+            std::future::pending::<()>().await;
+        };
+        let result = tokio::select! {
+            r = client.attempt(scopes, attempt) => r,
+            () = keep => unreachable!("the lease keeper never ends"),
+        };
         match &result {
             Ok(t) => {
                 crate::telemetry::shared_cache("fetched");
-                let ttl = t
-                    .expires_at()
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_millis(1));
-                let stored = match seal(client.secret().expose(), key, t) {
-                    Some(v) => {
-                        self.timed("publish", self.store.publish(key, &v, ttl, lease))
-                            .await
-                    }
-                    None => Err(SharedStoreError::new("could not seal the token")),
-                };
-                if let Err(e) = stored {
-                    tracing::warn!(target: "cognito_auth::m2m", error = %e, "could not share the new token");
-                }
+                self.share(client, key, t, lease).await;
             }
-            Err(_) => {
+            Err(e) => {
+                if let Some(ra) = e.retry_after() {
+                    let pause = ra.min(policy.max_retry_after);
+                    if let Err(se) = self.timed("pause", self.store.set_pause(key, pause)).await {
+                        tracing::warn!(target: "cognito_auth::m2m", error = %se, "could not share the token endpoint's Retry-After");
+                    }
+                }
                 let _ = self.timed("release", self.store.release(key, lease)).await;
             }
         }
         result
+    }
+
+    /// Publishes `t` for the fleet (fenced by the store: only while holding `lease`, or when
+    /// it outlives the stored token).
+    async fn share(&self, client: &M2mClient, key: &SharedKey, t: &M2mToken, lease: &Lease) {
+        let ttl = t
+            .expires_at()
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        let stored = match seal(client.secret().expose(), key, t) {
+            Some(v) => {
+                self.timed("publish", self.store.publish(key, &v, ttl, lease))
+                    .await
+            }
+            None => Err(SharedStoreError::new("could not seal the token")),
+        };
+        if let Err(e) = stored {
+            tracing::warn!(target: "cognito_auth::m2m", error = %e, "could not share the new token");
+        }
     }
 
     async fn fallback(
@@ -479,7 +626,7 @@ impl Fleet {
         crate::telemetry::shared_cache("store_error");
         tracing::warn!(
             target: "cognito_auth::m2m",
-            error = %e,
+            error = %crate::transport::error_chain(e),
             "the shared token cache is unavailable: this process fetches its own token"
         );
         client.fetch(scopes).await
@@ -497,6 +644,7 @@ mod tests {
             "a/read",
             now,
             now + lifetime * 1000,
+            None,
         )
         .unwrap()
     }
@@ -509,18 +657,18 @@ mod tests {
         let t = token("eyJ.secret-token.sig", 3600);
         let sealed = seal("s3cret", &key, &t).unwrap();
         assert!(!sealed.windows(12).any(|w| w == b"secret-token"));
-        let back = open("s3cret", &key, &sealed).unwrap();
+        let back = open("s3cret", &key, &sealed, None).unwrap();
         assert_eq!(back.secret(), t.secret());
         assert_eq!(back.scopes().to_string(), "a/read");
         assert!(back.expires_in() >= Duration::from_secs(3599));
-        assert!(open("other", &key, &sealed).is_none());
-        assert!(open("s3cret", &other_key, &sealed).is_none());
+        assert!(open("other", &key, &sealed, None).is_none());
+        assert!(open("s3cret", &other_key, &sealed, None).is_none());
         let mut tampered = sealed.clone();
         let n = tampered.len() - 1;
         tampered[n] ^= 1;
-        assert!(open("s3cret", &key, &tampered).is_none());
-        assert!(open("s3cret", &key, b"v1").is_none());
-        assert!(open("s3cret", &key, b"").is_none());
+        assert!(open("s3cret", &key, &tampered, None).is_none());
+        assert!(open("s3cret", &key, b"v1", None).is_none());
+        assert!(open("s3cret", &key, b"", None).is_none());
         // Two seals of one token differ (fresh nonce).
         assert_ne!(seal("s3cret", &key, &t).unwrap(), sealed);
     }
@@ -558,6 +706,7 @@ mod tests {
             "a/read",
             now + 16_000 - 3_600_000,
             now + 16_000 + 60_000,
+            None,
         )
         .unwrap();
         let late = t
@@ -572,13 +721,27 @@ mod tests {
         );
         // An opaque token issued "16 s from now": the writer's clock is 16 s fast, so its
         // expiry moves back by as much.
-        let t =
-            M2mToken::from_shared("opaque".into(), "a/read", now + 16_000, now + 76_000).unwrap();
+        let t = M2mToken::from_shared("opaque".into(), "a/read", now + 16_000, now + 76_000, None)
+            .unwrap();
         let left = t
             .expires_at_utc()
             .duration_since(SystemTime::now())
             .unwrap();
         assert!(left <= Duration::from_millis(60_000), "{left:?}");
+        // And the store's own time to live bounds it too.
+        let t = M2mToken::from_shared(
+            "opaque".into(),
+            "a/read",
+            now,
+            now + 60_000,
+            Some(Duration::from_secs(5)),
+        )
+        .unwrap();
+        let left = t
+            .expires_at_utc()
+            .duration_since(SystemTime::now())
+            .unwrap();
+        assert!(left <= Duration::from_millis(5_000), "{left:?}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub struct RefreshPolicy {
     expiry_margin: Duration,
     failed_refresh_backoff: Duration,
     max_scope_sets: usize,
-    max_retry_after: Duration,
+    pub(crate) max_retry_after: Duration,
     unauthorized_refetch_interval: Duration,
 }
 

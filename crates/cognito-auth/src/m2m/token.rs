@@ -82,6 +82,7 @@ impl M2mToken {
         scopes: &str,
         issued_ms: u64,
         expires_ms: u64,
+        remaining: Option<Duration>,
     ) -> Option<M2mToken> {
         // Times another process wrote by its own wall clock. An issue time ahead of ours
         // shows that clock fast by at least that much: both times move back by it. And the
@@ -94,6 +95,12 @@ impl M2mToken {
         let (issued_ms, expires_ms) = (issued_ms - ahead, expires_ms.saturating_sub(ahead));
         let expires_ms = match jwt_exp_ms(&access_token) {
             Some(exp) => expires_ms.min(exp),
+            None => expires_ms,
+        };
+        // And never past what the store keeps it for, by the store's own clock.
+        let expires_ms = match remaining {
+            Some(r) => expires_ms
+                .min(now_ms.saturating_add(u64::try_from(r.as_millis()).unwrap_or(u64::MAX))),
             None => expires_ms,
         };
         if access_token.is_empty() || expires_ms <= issued_ms {
