@@ -84,9 +84,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 ";
 
-/// Takes the lease if free. A lease without a TTL, or with one above ARGV[3] ms, was not
-/// written by a live holder (a squatter, or a bug): it is dropped first.
+/// Takes the lease if free and no fleet-wide pause (KEYS[2]) runs. A lease without a TTL, or
+/// with one above ARGV[3] ms, was not written by a live holder (a squatter, or a bug): it is
+/// dropped first.
 const TRY_LEASE: &str = r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 local t = redis.call('PTTL', KEYS[1])
 if t == -1 or t > tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
@@ -683,13 +685,13 @@ where
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, SharedStoreError>> {
         Box::pin(async move {
-            let k = key.lease_key();
+            let (k, pause) = (key.lease_key(), key.pause_key());
             let took: i64 = self
                 .run(
                     "lease",
                     script(
                         &self.scripts.try_lease,
-                        &[&k],
+                        &[&k, &pause],
                         &[
                             a(lease.fencing()),
                             a(millis(ttl)),

@@ -63,14 +63,25 @@ pub struct TokenArgs {
     /// Print the whole response as JSON instead of the bare access token.
     #[arg(long)]
     pub json: bool,
-    /// Share tokens through this Redis (`redis://host:port`): a token another process or
-    /// run already holds is used instead of a new (billed) request. Sealed with the secret.
+    /// Share tokens through this Redis: a token another process or run already holds is
+    /// used instead of a new (billed) request. Sealed with the secret. `redis://host:port`,
+    /// `rediss://…` (TLS, as ElastiCache with in-transit encryption), `…?cluster=true`
+    /// (Redis Cluster, ElastiCache Serverless).
     #[arg(
         long = "cache",
         env = "COGNITO_TOKEN_CACHE_URL",
         conflicts_with = "stored"
     )]
     pub cache: Option<String>,
+    /// PEM file of the CA that signed the cache's TLS certificate, when it is a private CA
+    /// (ElastiCache's certificates need none).
+    #[arg(
+        long = "cache-ca-file",
+        env = "COGNITO_TOKEN_CACHE_CA_FILE",
+        requires = "cache",
+        value_name = "PEM"
+    )]
+    pub cache_ca_file: Option<std::path::PathBuf>,
 }
 
 async fn stored(args: TokenArgs) -> Result<u8, Failure> {
@@ -134,7 +145,14 @@ pub async fn run(args: TokenArgs) -> Result<u8, Failure> {
     let url = client.token_url().to_owned();
     let result = match &args.cache {
         Some(cache) => {
-            let store = cognito_auth_redis::RedisTokenStore::new(cache)
+            let mut config = cognito_auth_redis::RedisStoreConfig::default();
+            if let Some(path) = &args.cache_ca_file {
+                let pem = std::fs::read(path).map_err(|e| {
+                    Failure::usage(format!("--cache-ca-file {}: {e}", path.display()))
+                })?;
+                config = config.tls_root_certificates(pem);
+            }
+            let store = cognito_auth_redis::RedisTokenStore::with_config(cache, config)
                 .map_err(|e| Failure::usage(format!("--cache / COGNITO_TOKEN_CACHE_URL: {e}")))?;
             cognito_auth::m2m::TokenSource::builder(client)
                 .shared_store(store)

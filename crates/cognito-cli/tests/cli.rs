@@ -505,3 +505,105 @@ async fn token_runs_share_one_token_through_redis() {
         "no Redis: the run fetched its own"
     );
 }
+
+/// `cognito token --cache rediss://… --cache-ca-file ca.pem`: TLS to a real
+/// `redis-server --tls-port` whose certificate a CA made here signed (before: "the feature is
+/// not enabled").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_cache_over_tls_with_a_private_ca() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, SanType};
+    if std::env::var("COGNITO_TEST_REDIS_URL").is_err() {
+        assert!(std::env::var("COGNITO_TEST_REQUIRE_SERVICES").is_err());
+        eprintln!("skipping: Redis is not running");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let mut server = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    server
+        .subject_alt_names
+        .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    let key = KeyPair::generate().unwrap();
+    let cert = server.signed_by(&key, &ca).unwrap();
+    let (ca_pem, cert_pem, key_pem) = (
+        dir.path().join("ca.pem"),
+        dir.path().join("server.pem"),
+        dir.path().join("server.key"),
+    );
+    std::fs::write(&ca_pem, ca.pem()).unwrap();
+    std::fs::write(&cert_pem, cert.pem()).unwrap();
+    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bin = std::env::var("COGNITO_TEST_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+    let mut server = std::process::Command::new(bin)
+        .args([
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .arg("--dir")
+        .arg(dir.path())
+        .args(["--tls-port", &port.to_string(), "--tls-auth-clients", "no"])
+        .arg("--tls-cert-file")
+        .arg(&cert_pem)
+        .arg("--tls-key-file")
+        .arg(&key_pem)
+        .arg("--tls-ca-cert-file")
+        .arg(&ca_pem)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "redis did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let issuer = LocalIssuer::builder()
+        .client(
+            cognito_auth_testkit::ClientSpec::new("cli-tls", "cli-tls-secret").scopes(["a/read"]),
+        )
+        .start()
+        .await;
+    let cache = format!("rediss://127.0.0.1:{port}");
+    for _ in 0..3 {
+        let out = cognito()
+            .args([
+                "token",
+                "--token-url",
+                &issuer.token_url(),
+                "--client-id",
+                "cli-tls",
+            ])
+            .args(["--scope", "a/read", "--cache", &cache, "--cache-ca-file"])
+            .arg(&ca_pem)
+            .env("COGNITO_CLIENT_SECRET", "cli-tls-secret")
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        issuer.token_requests(),
+        1,
+        "three runs shared one token over TLS"
+    );
+}
