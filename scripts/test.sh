@@ -2,7 +2,8 @@
 # Runs every test of the workspace on a fresh machine.
 #
 # Installs what the tests need if it is missing (moto's Cognito emulator into .cache/venv-moto,
-# PostgreSQL and Redis from Debian's packages), starts them on 127.0.0.1 with free ports, runs
+# PostgreSQL, Redis (with redis-cli, for a test cluster) and libfaketime from Debian's
+# packages), starts them on 127.0.0.1 with free ports, runs
 # `cargo test --workspace --all-features`, and stops them by PID on exit.
 # Extra arguments are passed to `cargo test` (e.g. `scripts/test.sh -p cognito-auth`).
 set -euo pipefail
@@ -118,6 +119,18 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 log "Redis at 127.0.0.1:$redis_port (pid $redis_pid)"
+
+# --- libfaketime (a fleet process whose wall clock runs fast) -------------------------------
+faketime_lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n1 || true)
+if [ -z "$faketime_lib" ]; then
+    log "installing libfaketime (Debian package)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/dev/null 2>&1 || {
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/dev/null
+    }
+    faketime_lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 | head -n1)
+fi
+export COGNITO_TEST_FAKETIME_LIB="$faketime_lib"
 
 export COGNITO_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
 export COGNITO_TEST_REDIS_SERVER="$redis_bin"

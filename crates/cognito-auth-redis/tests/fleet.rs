@@ -121,13 +121,22 @@ fn worker() {
 }
 
 fn spawn(spec: &Value) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "worker", "--nocapture", "--test-threads=1"])
+    let mut c = Command::new(std::env::current_exe().unwrap());
+    c.args(["--exact", "worker", "--nocapture", "--test-threads=1"])
         .env("FLEET_WORKER", spec.to_string())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+        .stderr(Stdio::null());
+    // A worker whose wall clock runs ahead (libfaketime; the monotonic clock is left alone).
+    if let (Some(skew), Ok(lib)) = (
+        spec["clock_skew"].as_str(),
+        std::env::var("COGNITO_TEST_FAKETIME_LIB"),
+    ) {
+        c.env("LD_PRELOAD", lib)
+            .env("FAKETIME", skew)
+            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+            .env("FAKETIME_NO_CACHE", "1");
+    }
+    c.spawn().unwrap()
 }
 
 struct Report {
@@ -457,6 +466,54 @@ async fn redis_down_means_each_process_fetches_once_and_sharing_resumes() {
         1,
         "and kept its token"
     );
+}
+
+/// A process whose clock runs 16 s fast fetches and shares the token; a process with the
+/// right clock never uses it past the JWT's `exp` (before: the writer's clock set the
+/// expiry, and the token was handed out 16 s past it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_clock_in_the_fleet_never_stretches_a_token_past_its_exp() {
+    let Some(url) = redis_url() else { return };
+    if std::env::var("COGNITO_TEST_FAKETIME_LIB").is_err() {
+        assert!(
+            std::env::var("COGNITO_TEST_REQUIRE_SERVICES").is_err(),
+            "COGNITO_TEST_FAKETIME_LIB is required: run ./scripts/test.sh"
+        );
+        eprintln!("skipping: libfaketime is not installed (run ./scripts/test.sh)");
+        return;
+    }
+    let issuer = issuer(120).await;
+    let mut s = spec(&issuer, &url);
+    s["tasks"] = json!(1);
+    s["clock_skew"] = json!("+16s");
+    let r = collect(vec![spawn(&s)]).await.pop().unwrap();
+    assert_eq!(r.errors, 0);
+    assert_eq!(issuer.token_requests(), 1);
+    // The skewed writer really did store its own clock's times.
+    let client = M2mClient::builder()
+        .token_url(issuer.token_url())
+        .client_id("fleet")
+        .client_secret(SECRET)
+        .default_scopes("orders/read")
+        .build()
+        .unwrap();
+    let reader = TokenSource::builder(client)
+        .shared_store(RedisTokenStore::new(&url).unwrap())
+        .build();
+    let t = reader.token().await.unwrap();
+    assert_eq!(
+        issuer.token_requests(),
+        1,
+        "the reader took the shared token"
+    );
+    let claims = cognito_auth::unverified::decode_unverified(t.secret()).unwrap();
+    let exp = claims.payload["exp"].as_u64().unwrap();
+    let until = t
+        .expires_at_utc()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(until <= exp, "used until {until}, past the JWT's exp {exp}");
 }
 
 // ---------------------------------------------------------------- store-level contracts
