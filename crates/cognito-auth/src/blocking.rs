@@ -212,7 +212,7 @@ mod user_blocking {
             /// See [`UserPoolClient::revoke_token`].
             fn revoke_token(&self, refresh_token: &RefreshToken) -> ();
             /// See [`UserPoolClient::confirm_device`].
-            fn confirm_device(&self, session: &Session, device_name: &str) -> (DeviceCredentials, bool);
+            fn confirm_device(&self, session: &mut Session, device_name: &str) -> (DeviceCredentials, bool);
             /// See [`UserPoolClient::sign_up`].
             fn sign_up(&self, username: &str, password: &Password, attributes: &BTreeMap<String, String>) -> SignUpResult;
             /// See [`UserPoolClient::confirm_sign_up`].

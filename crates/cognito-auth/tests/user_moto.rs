@@ -203,8 +203,14 @@ async fn totp_association_for_a_signed_in_user() {
         .associate_software_token(&s.access_token)
         .await
         .unwrap();
+    // Typed as authenticator apps show it: `123 456`.
+    let spaced = |code: String| format!("{} {}", &code[..3], &code[3..]);
     client
-        .verify_software_token(&s.access_token, &totp_now(&secret).await, Some("phone"))
+        .verify_software_token(
+            &s.access_token,
+            &spaced(totp_now(&secret).await),
+            Some("phone"),
+        )
         .await
         .unwrap();
     let on = MfaPreference {
@@ -217,9 +223,16 @@ async fn totp_association_for_a_signed_in_user() {
         .unwrap();
     let c = challenge(client.sign_in_srp("fay", PW).await.unwrap());
     assert_eq!(c.kind, ChallengeKind::SoftwareTokenMfa);
+    // A code of the wrong shape is refused before it is sent: the sign-in goes on.
+    assert!(matches!(
+        client
+            .respond(&c, ChallengeAnswer::Code("12345".into()))
+            .await,
+        Err(UserError::WrongAnswer { .. })
+    ));
     done(
         client
-            .respond(&c, ChallengeAnswer::Code(totp_now(&secret).await))
+            .respond(&c, ChallengeAnswer::Code(spaced(totp_now(&secret).await)))
             .await
             .unwrap(),
     );

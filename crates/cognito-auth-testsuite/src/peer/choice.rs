@@ -27,6 +27,8 @@ pub struct ChoiceState {
     pub inbox: HashMap<&'static str, String>,
     /// Registered passkey credential ids.
     pub passkeys: Vec<String>,
+    /// Answer `ListWebAuthnCredentials` without its required `Credentials` member.
+    pub malformed_list: bool,
     /// The challenge of a started passkey registration.
     registration: Option<String>,
     /// `ClientMetadata` of every InitiateAuth / RespondToAuthChallenge, in order.
@@ -453,6 +455,9 @@ pub fn handle(peer: &mut Peer, target: &str, body: &Value) -> Option<Response> {
         ("ListWebAuthnCredentials", _, _) => {
             if let Some(e) = refuse_foreign_token(body) {
                 return Some(e);
+            }
+            if peer.choice.malformed_list {
+                return Some(ok(json!({})));
             }
             // One credential per page, to exercise NextToken.
             let start: usize = s(body, "NextToken").parse().unwrap_or(0);

@@ -148,6 +148,8 @@ pub struct Peer {
     pub password_verifier: Option<BigUint>,
     pub exchanges: HashMap<String, Exchange>,
     pub devices: HashMap<String, (BigUint, String, String)>,
+    /// The device key each refresh sent once a device was confirmed (`None`: none sent).
+    pub refresh_device_keys: Vec<Option<String>>,
     pub log: Vec<String>,
     /// Choice-based, passwordless, passkey and custom-auth state (see `choice.rs`).
     pub choice: choice::ChoiceState,
@@ -339,6 +341,28 @@ pub async fn handle(State(peer): State<Shared>, headers: HeaderMap, body: String
             peer.devices
                 .insert(s(&body, "DeviceKey"), (v, salt, s(&body, "DeviceName")));
             axum::Json(json!({"UserConfirmationNecessary": true})).into_response()
+        }
+        // Once a device is confirmed, Cognito expects its key on every refresh; without one
+        // it tracks the refresh as a new device (NewDeviceMetadata).
+        ("InitiateAuth", "REFRESH_TOKEN_AUTH", _) | ("GetTokensFromRefreshToken", _, _)
+            if !peer.devices.is_empty() =>
+        {
+            let key = if target == "InitiateAuth" {
+                body["AuthParameters"].get("DEVICE_KEY")
+            } else {
+                body.get("DeviceKey")
+            }
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+            peer.refresh_device_keys.push(key.clone());
+            match key {
+                Some(k) if peer.devices.contains_key(&k) => {
+                    axum::Json(tokens(USER_ID, None)).into_response()
+                }
+                Some(_) => err("ResourceNotFoundException", "Device does not exist."),
+                None => axum::Json(tokens(USER_ID, Some(("us-east-1_dev-untracked", "-grp9"))))
+                    .into_response(),
+            }
         }
         ("RespondToAuthChallenge", _, "DEVICE_SRP_AUTH") => {
             let r = &body["ChallengeResponses"];

@@ -316,13 +316,20 @@ impl UserPoolClient {
             .ok_or_else(|| UserError::invalid("AssociateSoftwareToken", "no SecretCode"))
     }
 
-    /// Completes TOTP setup with a code from the authenticator.
+    /// Completes TOTP setup with a code from the authenticator (`123 456` as apps show it is
+    /// fine; a code that is not 6 digits is refused before it is sent).
     pub async fn verify_software_token(
         &self,
         access_token: &AccessToken,
         code: &str,
         friendly_name: Option<&str>,
     ) -> Result<(), UserError> {
+        let code =
+            super::signin::one_time_code(code, true).map_err(|m| UserError::WrongAnswer {
+                challenge: "SOFTWARE_TOKEN_MFA".into(),
+                message: m.to_owned(),
+            })?;
+        let code = code.as_str();
         #[derive(Serialize)]
         #[serde(rename_all = "PascalCase")]
         struct Req<'a> {

@@ -18,10 +18,12 @@ struct DeviceRequest<'a> {
 impl UserPoolClient {
     /// Confirms the device Cognito created at sign-in, with a fresh device password and
     /// verifier. Returns the credentials to keep, and whether Cognito wants the user to
-    /// confirm remembering it ([`UserPoolClient::remember_device`]).
+    /// confirm remembering it ([`UserPoolClient::remember_device`]). From then on the
+    /// session carries the device key: refreshes send it (`DEVICE_KEY`, `DeviceKey`), as
+    /// Cognito requires for a confirmed device (without it, it issues another device).
     pub async fn confirm_device(
         &self,
-        session: &Session,
+        session: &mut Session,
         device_name: &str,
     ) -> Result<(DeviceCredentials, bool), UserError> {
         let meta = session.new_device.as_ref().ok_or(UserError::NoNewDevice)?;
@@ -60,6 +62,7 @@ impl UserPoolClient {
                 },
             )
             .await?;
+        session.device_key = Some(meta.device_key.clone());
         Ok((
             DeviceCredentials {
                 device_key: meta.device_key.clone(),

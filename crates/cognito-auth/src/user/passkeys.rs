@@ -64,7 +64,8 @@ struct ListReq<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ListResp {
-    #[serde(default)]
+    /// Required in `ListWebAuthnCredentialsResponse`: an answer without it is malformed,
+    /// not "no passkeys".
     credentials: Vec<WireCredential>,
     next_token: Option<String>,
 }

@@ -367,7 +367,9 @@ impl UserPoolClient {
                     responses.insert(k.into(), v.into());
                 }
             }
-            (_, ChallengeAnswer::Code(c)) if code_key.is_some() => {
+            (kind, ChallengeAnswer::Code(c)) if code_key.is_some() => {
+                let c = one_time_code(&c, matches!(kind, ChallengeKind::SoftwareTokenMfa))
+                    .map_err(&wrong)?;
                 if let Some(key) = code_key {
                     responses.insert(key.into(), c.into());
                 }
@@ -384,6 +386,7 @@ impl UserPoolClient {
                         "call setup_totp first, then answer with a code from the authenticator",
                     ));
                 }
+                let c = one_time_code(&c, true).map_err(&wrong)?;
                 session = self.verify_setup_code(&c, session).await?;
             }
             _ => return Err(wrong("this answer does not fit the challenge")),
@@ -405,6 +408,7 @@ impl UserPoolClient {
     }
 
     /// `VerifySoftwareToken` within a sign-in (`MFA_SETUP`); returns the session to continue.
+    /// `code` is checked by [`one_time_code`] first.
     async fn verify_setup_code(
         &self,
         code: &str,
@@ -519,5 +523,43 @@ impl UserPoolClient {
             session.verified = Some((access, id));
         }
         Ok(session)
+    }
+}
+
+/// A one-time code as typed: spaces (authenticator apps show `123 456`) and `-` removed;
+/// digits only; a TOTP code (`SoftwareTokenMFAUserCodeType`) exactly 6 of them. A code of the
+/// wrong shape is refused here, before Cognito sees it, so the sign-in (which has already
+/// proven the password) is not spent on it.
+pub(crate) fn one_time_code(code: &str, totp: bool) -> Result<String, &'static str> {
+    let c: String = code
+        .chars()
+        .filter(|ch| !ch.is_whitespace() && *ch != '-')
+        .collect();
+    if c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("a code is made of digits");
+    }
+    if totp && c.len() != 6 {
+        return Err("an authenticator code has 6 digits");
+    }
+    if c.len() > 10 {
+        return Err("the code is too long");
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::one_time_code;
+
+    #[test]
+    fn codes_as_authenticator_apps_show_them() {
+        assert_eq!(one_time_code("123 456", true).unwrap(), "123456");
+        assert_eq!(one_time_code(" 123-456\n", true).unwrap(), "123456");
+        assert_eq!(one_time_code("12345678", false).unwrap(), "12345678");
+        assert!(one_time_code("12345", true).is_err());
+        assert!(one_time_code("1234567", true).is_err());
+        assert!(one_time_code("12a456", true).is_err());
+        assert!(one_time_code("", false).is_err());
+        assert!(one_time_code("12345678901", false).is_err());
     }
 }

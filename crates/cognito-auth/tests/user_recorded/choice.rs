@@ -68,13 +68,29 @@ async fn choice_based_sign_in_lists_the_factors_and_continues_with_the_chosen_on
         matches!(&otp.kind, ChallengeKind::EmailOtp { destination: Some(d) } if d.contains("***")),
         "{otp:?}"
     );
+    // A code that is not digits is refused here, without spending an attempt.
+    let calls = peer.lock().unwrap().log.len();
     let e = c
         .respond(&otp, ChallengeAnswer::Code("00000000x".into()))
         .await
         .unwrap_err();
+    assert!(matches!(e, UserError::WrongAnswer { .. }), "{e:?}");
+    assert_eq!(peer.lock().unwrap().log.len(), calls);
+    let sent = inbox(&peer, "EMAIL");
+    let wrong = if sent == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let e = c
+        .respond(&otp, ChallengeAnswer::Code(wrong.into()))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), Some(&CognitoErrorKind::CodeMismatch));
+    // Typed as apps show codes, with a space: the same code.
+    let spaced = format!("{} {}", &sent[..sent.len() / 2], &sent[sent.len() / 2..]);
     let s = done(
-        c.respond(&otp, ChallengeAnswer::Code(inbox(&peer, "EMAIL")))
+        c.respond(&otp, ChallengeAnswer::Code(spaced))
             .await
             .unwrap(),
     );
@@ -220,6 +236,16 @@ async fn passkeys_register_list_sign_in_and_delete() {
     );
     assert_eq!(keys[1].transports, ["internal", "hybrid"]);
     assert!(keys[0].created_at.is_some());
+    // An answer without the required `Credentials` is an error, not "no passkeys".
+    peer.lock().unwrap().choice.malformed_list = true;
+    assert!(
+        matches!(
+            c.list_passkeys(at).await,
+            Err(UserError::InvalidResponse { .. })
+        ),
+        "a malformed answer must not read as an empty list"
+    );
+    peer.lock().unwrap().choice.malformed_list = false;
 
     // Sign in with a passkey.
     let step = challenge(

@@ -26,16 +26,33 @@ async fn srp_signature_is_checked_by_a_strict_peer() {
 async fn device_confirmation_and_device_srp_sign_in() {
     let (url, peer) = peer().await;
     let c = client(&url, POOL);
-    let s = done(c.sign_in_srp(ALIAS, PASSWORD).await.unwrap());
+    let mut s = done(c.sign_in_srp(ALIAS, PASSWORD).await.unwrap());
     let meta = s
         .new_device
         .clone()
         .expect("device tracking offers a device");
-    let (creds, confirm) = c.confirm_device(&s, "laptop").await.unwrap();
+    let (creds, confirm) = c.confirm_device(&mut s, "laptop").await.unwrap();
     assert!(confirm);
     assert_eq!(creds.device_key, meta.device_key);
     assert!(!format!("{creds:?}").contains(creds.device_password.expose()));
     assert_eq!(peer.lock().unwrap().devices[&meta.device_key].2, "laptop");
+
+    // From then on the session carries the confirmed key: both refresh APIs send it, so
+    // Cognito does not track the refresh as another new device.
+    let refreshed = c.refresh(&s).await.unwrap();
+    assert!(
+        refreshed.new_device.is_none(),
+        "REFRESH_TOKEN_AUTH without DEVICE_KEY"
+    );
+    let rotated = c.get_tokens_from_refresh_token(&refreshed).await.unwrap();
+    assert!(
+        rotated.new_device.is_none(),
+        "GetTokensFromRefreshToken without DeviceKey"
+    );
+    assert_eq!(
+        peer.lock().unwrap().refresh_device_keys,
+        [Some(meta.device_key.clone()), Some(meta.device_key.clone())]
+    );
 
     // Remembered device: DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER are answered by the client.
     let s2 = done(
