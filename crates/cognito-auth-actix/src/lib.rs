@@ -52,9 +52,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 pub use auth::{CognitoAuth, CognitoAuthService};
+pub use cognito_auth::scope_requirement;
+pub use cognito_auth::verify::{AcceptedTokenUse, ScopeMatch, TokenUse};
 pub use cognito_auth::web::{
-    AuthConfig, AuthError, Authenticator, ErrorResponse, Guard, ScopeRequirement, ServicePrincipal,
-    UserMapper,
+    AuthConfig, AuthError, AuthMode, Authenticator, ErrorResponse, Guard, ScopeRequirement,
+    ServicePrincipal, UserMapper,
 };
 pub use extract::{AppUser, Principal, Scoped};
 pub use guard::{GuardedResource, Require, RequireService, guarded};

@@ -21,6 +21,14 @@ use metrics_exporter_prometheus::PrometheusBuilder;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Log lines driven by RUST_LOG (e.g. `RUST_LOG=cognito_auth=debug`: every refused
+    // request with its reason code).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     // 1. Install the recorder; keep the handle to render the scrape.
     let prometheus = PrometheusBuilder::new().install_recorder()?;
 

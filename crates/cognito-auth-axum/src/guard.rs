@@ -57,6 +57,20 @@ impl<S> std::fmt::Debug for Guarded<S> {
 
 /// Starts a [`Guarded`] method router: `guard` applies to every handler (clients, scopes
 /// for all methods); each handler adds its own method scopes.
+///
+/// Finish it with `.into()` (or [`Guarded::into_method_router`]): axum's `Router::route`
+/// takes its own `MethodRouter`, which a `Guarded` becomes only once its last handler is
+/// declared. Without it, the route does not compile (`E0308`, expected `MethodRouter`):
+///
+/// ```compile_fail
+/// use axum::Router;
+/// use cognito_auth_axum::{Guard, guarded};
+///
+/// let app: Router = Router::new().route(
+///     "/items",
+///     guarded(Guard::authenticated()).get(&["items/read"], || async { "items" }),
+/// );
+/// ```
 pub fn guarded<S: Clone + Send + Sync + 'static>(guard: Guard) -> Guarded<S> {
     Guarded {
         // Every method with a handler is listed below; a method without one never reaches

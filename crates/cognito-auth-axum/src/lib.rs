@@ -18,36 +18,75 @@
 //! The logic lives in `cognito_auth::web`; this crate is glue, shared word for word in
 //! behaviour with `cognito-auth-actix`.
 //!
-//! ```no_run
-//! use axum::{Router, routing::get};
-//! use cognito_auth::scope_requirement;
-//! use cognito_auth::web::{AuthConfig, Guard};
-//! use cognito_auth_axum::{CognitoAuthLayer, Principal, Scoped, guarded};
+//! Add both crates (the core with its `web` feature comes in through this one):
 //!
-//! scope_requirement!(ReadOrders: all ["orders/read"]);
+//! ```toml
+//! [dependencies]
+//! cognito-auth = "0.1"
+//! cognito-auth-axum = "0.1"
+//! ```
+//!
+//! A protected route, run here against the test kit's local issuer (in production,
+//! `AuthConfig::from_env()` or `.user_pool("eu-west-1_AbC123")`):
+//!
+//! ```
+//! use axum::{Router, body::Body, http::Request, routing::get};
+//! use cognito_auth_axum::{AuthConfig, CognitoAuthLayer, Guard, Principal, TokenUse, guarded};
+//! use cognito_auth_testkit::LocalIssuer;
+//! use tower::ServiceExt;
 //!
 //! async fn me(p: Principal) -> String {
 //!     p.client_id().to_owned()
 //! }
-//! async fn orders(s: Scoped<ReadOrders>) -> String {
-//!     format!("orders for {}", s.principal().client_id())
-//! }
 //!
-//! # fn build() -> Result<Router, Box<dyn std::error::Error>> {
-//! let auth = AuthConfig::from_env()?.authenticator()?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let issuer = LocalIssuer::builder().start().await;
+//! let auth = AuthConfig::builder()
+//!     .issuer(issuer.issuer())
+//!     .token_use(TokenUse::Access)
+//!     .allowed_clients(["reporting-worker"])
+//!     .authenticator()?;
 //! let app = Router::new()
 //!     .route("/me", get(me))
-//!     .route("/orders", get(orders))
 //!     .route(
-//!         "/items",
+//!         "/orders",
 //!         // Each handler with its scopes; the guard covers every one of them.
 //!         guarded(Guard::authenticated())
-//!             .get(&["items/read"], || async { "items" })
-//!             .post(&["items/write"], || async { "created" })
+//!             .get(&["orders/read"], || async { "orders" })
+//!             .post(&["orders/write"], || async { "created" })
 //!             .into(),
 //!     )
 //!     .layer(CognitoAuthLayer::new(auth));
-//! # Ok(app) }
+//!
+//! let token = issuer
+//!     .access_token()
+//!     .client_id("reporting-worker")
+//!     .scopes(["orders/read"])
+//!     .sign();
+//! let call = |method: &str, token: Option<&str>| {
+//!     let mut req = Request::builder().method(method).uri("/orders");
+//!     if let Some(t) = token {
+//!         req = req.header("authorization", format!("Bearer {t}"));
+//!     }
+//!     app.clone().oneshot(req.body(Body::empty()).unwrap())
+//! };
+//! assert_eq!(call("GET", Some(&token)).await?.status(), 200);
+//! assert_eq!(call("POST", Some(&token)).await?.status(), 403); // lacks orders/write
+//! assert_eq!(call("GET", None).await?.status(), 401);
+//! # Ok(()) }
+//! ```
+//!
+//! Scopes as types, for extractors: [`scope_requirement!`] and [`Scoped`]:
+//!
+//! ```no_run
+//! use cognito_auth_axum::{Scoped, scope_requirement};
+//!
+//! scope_requirement!(ReadOrders: all ["orders/read"]);
+//!
+//! async fn orders(s: Scoped<ReadOrders>) -> String {
+//!     format!("orders for {}", s.principal().client_id())
+//! }
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -63,9 +102,11 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
 
 pub use auth::{CognitoAuth, CognitoAuthLayer};
+pub use cognito_auth::scope_requirement;
+pub use cognito_auth::verify::{AcceptedTokenUse, ScopeMatch, TokenUse};
 pub use cognito_auth::web::{
-    AuthConfig, AuthError, Authenticator, ErrorResponse, Guard, ScopeRequirement, ServicePrincipal,
-    UserMapper,
+    AuthConfig, AuthError, AuthMode, Authenticator, ErrorResponse, Guard, ScopeRequirement,
+    ServicePrincipal, UserMapper,
 };
 pub use extract::{AppUser, Principal, Scoped};
 pub use guard::{GuardLayer, GuardService, Guarded, guarded, require};

@@ -12,6 +12,14 @@ use cognito_auth_axum::{CognitoAuthLayer, Principal};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
+    // Log lines driven by RUST_LOG (e.g. `RUST_LOG=cognito_auth=debug`: every refused
+    // request with its reason code).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     let auth = CognitoAuthLayer::from_config(&AuthConfig::from_env()?)?;
     let app = Router::new()
         .route(

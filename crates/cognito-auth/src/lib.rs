@@ -22,18 +22,65 @@
 //! `cognito-auth-activity` (per-client activity in SQL), `cognito-auth-admin` (admin API over
 //! the AWS SDK), `cognito-auth-testkit` (a local Cognito-shaped issuer for tests).
 //!
-//! ```no_run
-//! use cognito_auth::verify::{TokenUse, Verifier};
+//! ## Quick start
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! `cargo add cognito-auth` (and `cognito-auth-axum` to protect axum routes,
+//! `cognito-auth-testkit` as a dev-dependency for tests). Both snippets run as written
+//! against the test kit's local issuer; in production the issuer is your pool
+//! (`.user_pool("eu-west-1_AbC123")`, or `from_env()` with `COGNITO_*` variables). The third
+//! step, protecting a route, opens the `cognito-auth-axum` docs; `examples/demo` in the
+//! repository is the template for a whole service.
+//!
+//! Verify a token:
+//!
+//! ```
+//! use cognito_auth::verify::{TokenUse, Verifier};
+//! use cognito_auth_testkit::LocalIssuer;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let issuer = LocalIssuer::builder().start().await;
 //! let verifier = Verifier::builder()
-//!     .user_pool("us-east-1_AbCdEf123")
+//!     .issuer(issuer.issuer()) // production: .user_pool("eu-west-1_AbC123")
 //!     .token_use(TokenUse::Access)
+//!     .allowed_clients(["reporting-worker"])
 //!     .required_scopes(["orders/read"])
-//!     .allowed_clients(["4mw9nqflq0example"])
 //!     .build()?;
-//! let token = verifier.verify("eyJraWQiOi...").await?;
-//! assert!(token.has_scope("orders/read"));
+//! let token = issuer
+//!     .access_token()
+//!     .client_id("reporting-worker")
+//!     .scopes(["orders/read"])
+//!     .sign();
+//! let verified = verifier.verify(&token).await?;
+//! assert!(verified.has_scope("orders/read"));
+//! # Ok(()) }
+//! ```
+//!
+//! Fetch machine-to-machine tokens (cached, refreshed ahead of expiry, one request however
+//! many tasks ask):
+//!
+//! ```
+//! use cognito_auth::m2m::{M2mClient, TokenSource};
+//! use cognito_auth_testkit::{ClientSpec, LocalIssuer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let issuer = LocalIssuer::builder()
+//!     .client(ClientSpec::new("reporting-worker", "s3cret").scopes(["orders/read"]))
+//!     .start()
+//!     .await;
+//! let tokens = TokenSource::new(
+//!     M2mClient::builder()
+//!         .token_url(issuer.token_url()) // production: .domain("https://<prefix>.auth.<region>.amazoncognito.com")
+//!         .client_id("reporting-worker")
+//!         .client_secret("s3cret")
+//!         .default_scopes("orders/read")
+//!         .build()?,
+//! );
+//! let first = tokens.token().await?;
+//! let again = tokens.token().await?; // from the cache
+//! assert_eq!(first.secret(), again.secret());
+//! assert_eq!(issuer.token_requests(), 1);
 //! # Ok(()) }
 //! ```
 //!

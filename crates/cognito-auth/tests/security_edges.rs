@@ -306,7 +306,7 @@ fn the_web_config_requires_the_client_policy_too() {
     use cognito_auth::web::AuthConfig;
     let base = || {
         AuthConfig::builder()
-            .user_pool_id("eu-west-1_abc")
+            .user_pool("eu-west-1_abc")
             .token_use(AcceptedTokenUse::Access)
     };
     assert!(matches!(

@@ -11,6 +11,15 @@ use cognito_auth_testkit::{ClientSpec, LocalIssuer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Log lines driven by RUST_LOG: `RUST_LOG=cognito_auth=debug` shows why each refused
+    // request was refused (its reason code). Quiet by default.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let issuer = LocalIssuer::builder()
         .client(ClientSpec::new("reporting-worker", "worker-secret").scopes(["orders/read"]))
         .client(

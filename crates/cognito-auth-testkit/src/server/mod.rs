@@ -113,11 +113,34 @@ impl LocalIssuerBuilder {
     }
 
     /// Starts the server on the current Tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// When the port cannot be bound (a fixed [`LocalIssuerBuilder::port`] already in use):
+    /// [`LocalIssuerBuilder::try_start`] returns that error instead.
     pub async fn start(self) -> LocalIssuer {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
-            .await
-            .expect("bind 127.0.0.1");
-        let addr = listener.local_addr().expect("local addr");
+        match self.try_start().await {
+            Ok(issuer) => issuer,
+            Err(e) => panic!("LocalIssuer: cannot listen on 127.0.0.1: {e}"),
+        }
+    }
+
+    /// Starts the server on the current Tokio runtime, or says why it could not listen
+    /// (`AddrInUse` when a fixed port is taken).
+    ///
+    /// ```
+    /// use cognito_auth_testkit::LocalIssuer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let first = LocalIssuer::builder().start().await;
+    /// let taken = LocalIssuer::builder().port(first.addr().port()).try_start().await;
+    /// assert_eq!(taken.unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+    /// # }
+    /// ```
+    pub async fn try_start(self) -> std::io::Result<LocalIssuer> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let addr = listener.local_addr()?;
         let (state, router) = self.into_router(addr);
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -127,15 +150,19 @@ impl LocalIssuerBuilder {
                 })
                 .await;
         });
-        LocalIssuer {
+        Ok(LocalIssuer {
             state,
             addr,
             shutdown: Some(tx),
             thread: None,
-        }
+        })
     }
 
     /// Starts the server on its own thread and runtime, for synchronous tests.
+    ///
+    /// # Panics
+    ///
+    /// When the port cannot be bound, as [`LocalIssuerBuilder::start`].
     pub fn start_blocking(self) -> LocalIssuer {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -269,7 +296,9 @@ impl LocalIssuer {
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
-    /// `http://127.0.0.1:<port>`: also the "Cognito domain" for `/oauth2/*`.
+    /// `http://127.0.0.1:<port>`: the issuer's root, and what a Cognito *domain* is in
+    /// production (`https://<prefix>.auth.<region>.amazoncognito.com`): give it to
+    /// `M2mClient::builder().domain(…)` or to the hosted-UI client.
     pub fn base_url(&self) -> &str {
         &self.state.base_url
     }
@@ -281,19 +310,22 @@ impl LocalIssuer {
     pub fn pool_id(&self) -> &str {
         &self.state.pool_id
     }
-    /// `<base>/.well-known/jwks.json`.
+    /// `<base>/.well-known/jwks.json`: the keys that verify its tokens (a verifier built
+    /// with `.issuer(issuer.issuer())` finds them there by itself).
     pub fn jwks_url(&self) -> String {
         format!("{}/.well-known/jwks.json", self.state.base_url)
     }
-    /// `<base>/oauth2/token`.
+    /// `<base>/oauth2/token`: the OAuth2 token endpoint (client credentials, authorization
+    /// code with PKCE, refresh token), for `M2mClient::builder().token_url(…)`.
     pub fn token_url(&self) -> String {
         format!("{}/oauth2/token", self.state.base_url)
     }
-    /// `<base>/oauth2/authorize`.
+    /// `<base>/oauth2/authorize`: the hosted UI's authorization endpoint; it signs the
+    /// configured test user in without a page and redirects with a code.
     pub fn authorize_url(&self) -> String {
         format!("{}/oauth2/authorize", self.state.base_url)
     }
-    /// `<base>/oauth2/revoke`.
+    /// `<base>/oauth2/revoke`: refresh-token revocation.
     pub fn revoke_url(&self) -> String {
         format!("{}/oauth2/revoke", self.state.base_url)
     }

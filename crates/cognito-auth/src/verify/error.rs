@@ -313,7 +313,9 @@ pub enum ConfigError {
     #[error("no user pool or issuer configured")]
     NoPool,
     /// `token_use` must be chosen explicitly (`access`, `id` or `any`).
-    #[error("token use not chosen: call .token_use(TokenUse::Access | Id | Any)")]
+    #[error(
+        "token use not chosen: call .token_use(TokenUse::Access) or .token_use(TokenUse::Id) (or AcceptedTokenUse::Any for both)"
+    )]
     TokenUseNotSet,
     /// Which app clients to accept was not chosen: call `.allowed_clients([...])` or
     /// `.any_client()` (`COGNITO_CLIENT_IDS`: a list, or `*`).

@@ -43,8 +43,8 @@ pub enum UserMappingConfig {
     },
 }
 
-/// The web-integration settings, deserialisable from TOML, JSON or the environment, and
-/// mirroring the settings of the Django integration this replaces.
+/// The web-integration settings: a builder, or deserialised from TOML or JSON, or read from
+/// `COGNITO_*` variables ([`AuthConfig::from_env`]).
 ///
 /// ```
 /// use cognito_auth::web::{AuthConfig, AuthMode};
@@ -174,15 +174,24 @@ macro_rules! setters {
 }
 
 impl AuthConfig {
+    /// The former name of [`AuthConfig::user_pool`].
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `user_pool`, the name every builder of this crate uses"
+    )]
+    pub fn user_pool_id(self, pool_id: impl Into<String>) -> Self {
+        self.user_pool(pool_id)
+    }
+
     /// Builder-style construction, starting from the defaults.
     ///
     /// ```
-    /// use cognito_auth::verify::AcceptedTokenUse;
+    /// use cognito_auth::verify::TokenUse;
     /// use cognito_auth::web::{AuthConfig, AuthMode, ErrorFormat};
     ///
     /// let auth = AuthConfig::builder()
-    ///     .user_pool_id("eu-west-1_AbC123")
-    ///     .token_use(AcceptedTokenUse::Access)
+    ///     .user_pool("eu-west-1_AbC123")
+    ///     .token_use(TokenUse::Access)
     ///     .allowed_clients(["reporting-worker"])
     ///     .mode(AuthMode::Permissive)
     ///     .error_format(ErrorFormat::Text)
@@ -226,14 +235,16 @@ impl AuthConfig {
     setters! {
         /// AWS region (default: the prefix of the pool id).
         region: impl Into<String> => region = |v: _| Some(Into::into(v));
-        /// User pool id.
-        user_pool_id: impl Into<String> => user_pool_id = |v: _| Some(Into::into(v));
+        /// Trust the Cognito user pool `pool_id` (`<region>_<suffix>`), as
+        /// [`VerifierBuilder::user_pool`](crate::verify::VerifierBuilder::user_pool).
+        user_pool: impl Into<String> => user_pool_id = |v: _| Some(Into::into(v));
         /// Explicit issuer instead of region + pool.
         issuer: impl Into<String> => issuer = |v: _| Some(Into::into(v));
         /// JWKS URL override.
         jwks_url: impl Into<String> => jwks_url = |v: _| Some(Into::into(v));
-        /// `access`, `id` or `any` (required).
-        token_use: AcceptedTokenUse => token_use = Some;
+        /// Which tokens to accept (required): `TokenUse::Access` / `TokenUse::Id`, or
+        /// `AcceptedTokenUse::Any`, as [`VerifierBuilder::token_use`](crate::verify::VerifierBuilder::token_use).
+        token_use: impl Into<AcceptedTokenUse> => token_use = |v: _| Some(Into::into(v));
         /// Header carrying the token.
         header_name: impl Into<String> => header_name = Into::into;
         /// Scheme before the token.

@@ -182,7 +182,7 @@ where
 }
 
 /// A user that exists only for the request: authenticated, named after the client id, with
-/// no database row (the "proxy user" of the Django world).
+/// no database row (a "proxy user").
 #[derive(Clone)]
 pub struct ProxyUser {
     username: Arc<str>,
