@@ -11,7 +11,8 @@ pub struct DecodeArgs {
 }
 
 pub fn run(args: DecodeArgs) -> Result<u8, UsageError> {
-    match decode_unverified(args.token.trim()) {
+    let token = crate::verify::without_bearer(args.token.trim().to_owned());
+    match decode_unverified(&token) {
         Ok(t) => {
             let out = json!({
                 "verified": false,

@@ -55,7 +55,21 @@ pub async fn run(args: LocalArgs) -> Result<u8, UsageError> {
     for c in &clients {
         b = b.client(c.clone());
     }
-    let issuer = b.start().await;
+    let issuer = match b.try_start().await {
+        Ok(i) => i,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            return Err(UsageError(format!(
+                "port {} is in use (choose another with --port, or 0 for any free port)",
+                args.port
+            )));
+        }
+        Err(e) => {
+            return Err(UsageError(format!(
+                "cannot listen on 127.0.0.1:{}: {e}",
+                args.port
+            )));
+        }
+    };
     println!("local Cognito-shaped issuer running (Ctrl-C to stop)");
     println!("  issuer:         {}", issuer.issuer());
     println!("  jwks:           {}", issuer.jwks_url());
@@ -68,15 +82,20 @@ pub async fn run(args: LocalArgs) -> Result<u8, UsageError> {
             c.secret().unwrap_or("")
         );
     }
+    // A token of the first client, with its scopes and the configured lifetime, and a
+    // command that verifies it as printed.
+    let first = &clients[0];
     let sample = issuer
         .access_token()
-        .client_id(clients[0].client_id())
-        .scopes(["demo/read"])
+        .client_id(first.client_id())
+        .scopes(first.allowed_scopes().iter().map(String::as_str))
+        .expires_in(args.token_lifetime)
         .sign();
     println!("  sample token:   {sample}");
     println!(
-        "try: cognito verify --issuer {} --token-use access {sample}",
-        issuer.issuer()
+        "try: cognito verify --issuer {} --token-use access --client-id {} {sample}",
+        issuer.issuer(),
+        first.client_id()
     );
     let _ = tokio::signal::ctrl_c().await;
     Ok(EXIT_OK)

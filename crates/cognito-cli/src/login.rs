@@ -6,6 +6,7 @@ use cognito_auth::hosted_ui::{HostedUiClient, LoginOptions};
 use cognito_auth::secret::Password;
 use cognito_auth::user::{
     AuthFactor, Challenge, ChallengeAnswer, ChallengeKind, FirstFactor, MfaType, SignInStep,
+    UserError,
 };
 use serde_json::json;
 
@@ -272,11 +273,28 @@ async fn direct(args: LoginArgs) -> Result<u8, Failure> {
             let answer = answer(&prompt, &challenge)?;
             match client.respond(&challenge, answer).await {
                 Ok(next) => break next,
-                Err(e) if is_wrong_code(&e) && attempt < CODE_ATTEMPTS => {
+                // At a terminal a person types the code again (the session is kept); from a
+                // pipe nobody will, so a wrong code ends the sign-in as refused.
+                Err(e)
+                    if prompt.is_terminal()
+                        && attempt < CODE_ATTEMPTS
+                        && (is_wrong_code(&e) || matches!(e, UserError::WrongAnswer { .. })) =>
+                {
                     attempt += 1;
-                    eprintln!(
-                        "the code is not correct; try again (attempt {attempt} of {CODE_ATTEMPTS})"
-                    );
+                    match &e {
+                        UserError::WrongAnswer { message, .. } => eprintln!(
+                            "the code is not correct ({message}); try again (attempt {attempt} of {CODE_ATTEMPTS})"
+                        ),
+                        _ => eprintln!(
+                            "the code is not correct; try again (attempt {attempt} of {CODE_ATTEMPTS})"
+                        ),
+                    }
+                }
+                Err(UserError::WrongAnswer { message, .. }) if is_code_challenge(&challenge) => {
+                    return Err(Failure::new(
+                        EXIT_NOT_AUTHENTICATED,
+                        format!("the code is not correct ({message})"),
+                    ));
                 }
                 Err(e) => return Err(fail(e)),
             }
@@ -407,4 +425,16 @@ fn passkeys_only() -> Failure {
 /// Path helper for other commands.
 pub fn store_path() -> Result<PathBuf, Failure> {
     store::default_path().map_err(Failure::usage)
+}
+
+/// Whether the challenge is answered with a one-time code.
+fn is_code_challenge(c: &Challenge) -> bool {
+    matches!(
+        c.kind,
+        ChallengeKind::SoftwareTokenMfa
+            | ChallengeKind::SmsMfa { .. }
+            | ChallengeKind::EmailOtp { .. }
+            | ChallengeKind::SmsOtp { .. }
+            | ChallengeKind::MfaSetup { .. }
+    )
 }

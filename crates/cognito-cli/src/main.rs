@@ -33,11 +33,21 @@ pub const EXIT_FORBIDDEN: u8 = 3;
 /// Exit status: unavailable (JWKS or endpoint unreachable).
 pub const EXIT_UNAVAILABLE: u8 = 4;
 
+/// The exit codes, for `--help` and the man page.
+const EXIT_CODES: &str = "\
+Exit codes (every command):
+  0  success
+  1  a token is not authenticated (invalid, expired, wrong issuer), or a sign-in was refused
+  2  usage error (a flag, an argument, the input or the configuration)
+  3  a token is authenticated but forbidden (scope, client, group)
+  4  unavailable: keys, the token endpoint or Cognito could not be reached";
+
 #[derive(Parser)]
 #[command(
     name = "cognito",
     version,
-    about = "Amazon Cognito from the command line: verify and decode tokens, fetch M2M tokens, sign in, get AWS credentials, run a local issuer"
+    about = "Amazon Cognito from the command line: verify and decode tokens, fetch M2M tokens, sign in, get AWS credentials, run a local issuer",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     /// Also print the technical detail of a failure (API operation, transport cause).
@@ -96,6 +106,20 @@ impl Command {
     }
 }
 
+/// A library message in the terms of someone at a terminal: the library names its API
+/// where a CLI user has a flag (or none).
+fn in_cli_terms(message: &str) -> std::borrow::Cow<'_, str> {
+    const API: &str = "use https, or opt in with HttpConfig::allow_insecure_http(true)";
+    if message.contains(API) {
+        std::borrow::Cow::Owned(message.replace(
+            API,
+            "use https (the CLI takes plain http only for 127.0.0.1 and localhost; no flag allows it for a remote host)",
+        ))
+    } else {
+        std::borrow::Cow::Borrowed(message)
+    }
+}
+
 /// A usage error: printed to stderr, exit code 2.
 #[derive(Debug)]
 pub struct UsageError(pub String);
@@ -145,7 +169,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("cognito {name}: {}", f.message);
+            eprintln!("cognito {name}: {}", in_cli_terms(&f.message));
             match (&f.detail, verbose) {
                 (Some(d), true) => eprintln!("cognito {name}: detail: {d}"),
                 (Some(_), false) => {

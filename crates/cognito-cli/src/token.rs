@@ -36,8 +36,14 @@ pub struct TokenArgs {
     /// Token endpoint URL.
     #[arg(long = "token-url", env = "COGNITO_TOKEN_URL")]
     pub token_url: Option<String>,
-    /// Cognito domain (the token URL is `<domain>/oauth2/token`).
-    #[arg(long, env = "COGNITO_DOMAIN", conflicts_with = "token_url")]
+    /// Cognito domain (the token URL is `<domain>/oauth2/token`). This or --token-url is
+    /// required.
+    #[arg(
+        long,
+        env = "COGNITO_DOMAIN",
+        conflicts_with = "token_url",
+        required_unless_present_any = ["stored", "token_url"]
+    )]
     pub domain: Option<String>,
     /// App client id.
     #[arg(

@@ -203,6 +203,15 @@ fn read_bounded_line(
     })))
 }
 
+/// A token pasted with its scheme (`Bearer eyJ…`, as copied from an `Authorization`
+/// header) is the token.
+pub(crate) fn without_bearer(t: String) -> String {
+    match t.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case("bearer ") => t[7..].trim_start().to_owned(),
+        _ => t,
+    }
+}
+
 /// Tokens per unit of work handed to a worker: large enough that scheduling costs nothing
 /// next to the RSA work, small enough to spread a short batch over every core.
 const CHUNK: usize = 64;
@@ -263,7 +272,12 @@ fn read_input(
 ) -> Result<(), UsageError> {
     let send = |m: Msg| tx.blocking_send(m).is_ok();
     for c in arguments.chunks(CHUNK) {
-        if !send(Msg::Chunk(c.iter().cloned().map(Input::Token).collect())) {
+        if !send(Msg::Chunk(
+            c.iter()
+                .cloned()
+                .map(|t| Input::Token(without_bearer(t)))
+                .collect(),
+        )) {
             return Ok(());
         }
     }
@@ -285,7 +299,7 @@ fn read_input(
         match read_bounded_line(&mut input, MAX_LINE) {
             Ok(None) => break,
             Ok(Some(Some(line))) if line.is_empty() => continue,
-            Ok(Some(Some(line))) => chunk.push(Input::Token(line)),
+            Ok(Some(Some(line))) => chunk.push(Input::Token(without_bearer(line))),
             Ok(Some(None)) => chunk.push(Input::TooLong),
             Err(e) => return Err(UsageError(format!("cannot read stdin: {e}"))),
         }
@@ -308,6 +322,11 @@ pub async fn run(args: VerifyArgs) -> Result<u8, UsageError> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let use_stdin = args.tokens.is_empty() || args.tokens.iter().any(|t| t == "-");
     let arguments: Vec<String> = args.tokens.into_iter().filter(|t| t != "-").collect();
+    if use_stdin && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprintln!(
+            "cognito verify: reading tokens from stdin, one per line (end with Ctrl-D; or pass them as arguments)"
+        );
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(workers * 4);
     let reader = tokio::task::spawn_blocking(move || read_input(arguments, use_stdin, tx));
 

@@ -242,16 +242,30 @@ async fn decode_is_labelled_unverified() {
 #[tokio::test]
 async fn local_issuer_runs_in_the_foreground() {
     let mut child = cognito()
-        .args(["local", "--client", "w1:s1:x/read,x/write"])
+        .args([
+            "local",
+            "--client",
+            "w1:s1:x/read,x/write",
+            "--token-lifetime",
+            "900",
+        ])
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut token_url = None;
+    let mut sample = None;
+    let mut try_line = None;
     while let Some(line) = lines.next_line().await.unwrap() {
         if let Some(u) = line.trim().strip_prefix("token endpoint:") {
             token_url = Some(u.trim().to_owned());
+        }
+        if let Some(t) = line.trim().strip_prefix("sample token:") {
+            sample = Some(t.trim().to_owned());
+        }
+        if let Some(t) = line.trim().strip_prefix("try: cognito ") {
+            try_line = Some(t.to_owned());
             break;
         }
     }
@@ -267,7 +281,39 @@ async fn local_issuer_runs_in_the_foreground() {
     assert_eq!(resp.status(), 200);
     let body: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(body["token_type"], "Bearer");
+
+    // The sample token is the configured client's, with its scopes and lifetime.
+    let claims = cognito_auth::unverified::decode_unverified(&sample.expect("sample printed"))
+        .unwrap()
+        .payload;
+    assert_eq!(claims["client_id"], "w1");
+    assert_eq!(claims["scope"], "x/read x/write");
+    let lifetime = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+    assert!((895..=905).contains(&lifetime), "{lifetime}");
+    // The printed command works as printed.
+    let args: Vec<String> = try_line
+        .expect("try: printed")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let (code, out, err) = run(cognito().args(&args), None).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out[0]["valid"], true, "{out:?}");
     child.kill().await.unwrap();
+}
+
+/// A taken port is a usage error (exit 2) that says so, not a panic.
+#[tokio::test]
+async fn local_on_a_taken_port_says_so() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (code, _, err) = run(cognito().args(["local", "--port", &port]), None).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("cognito local: port {port} is in use")),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 #[tokio::test]
@@ -606,4 +652,93 @@ async fn token_cache_over_tls_with_a_private_ca() {
         1,
         "three runs shared one token over TLS"
     );
+}
+
+/// Diagnoses that name the real cause: a pasted `Bearer …` is the token; a wrong issuer
+/// shows the token's `iss` and the trusted ones; `token` lists every missing flag; a remote
+/// `http://` domain names what the CLI allows; the exit codes are in `--help`.
+#[tokio::test]
+async fn diagnoses_name_the_real_cause() {
+    let issuer = LocalIssuer::start().await;
+    let good = issuer
+        .access_token()
+        .client_id("c1")
+        .scopes(["a/read"])
+        .sign();
+    let verify = |extra: &[&str]| {
+        let mut c = cognito();
+        c.args([
+            "verify",
+            "--issuer",
+            issuer.issuer(),
+            "--token-use",
+            "access",
+        ])
+        .args(["--client-id", "c1"])
+        .args(extra);
+        c
+    };
+    // Pasted with its scheme, as an argument or on stdin.
+    let (code, out, err) = run(&mut verify(&[&format!("Bearer {good}")]), None).await;
+    assert_eq!(code, 0, "{err} {out:?}");
+    let (code, out, _) = run(&mut verify(&[]), Some(&format!("Bearer {good}\n"))).await;
+    assert_eq!(code, 0, "{out:?}");
+    // Another pool's token (here: the trusted issuer with a trailing slash).
+    let other_iss = format!("{}/", issuer.issuer());
+    let foreign = issuer
+        .access_token()
+        .issuer(&other_iss)
+        .client_id("c1")
+        .sign();
+    let (code, out, _) = run(&mut verify(&[&foreign]), None).await;
+    assert_eq!(code, 1);
+    let msg = out[0]["error"]["message"].as_str().unwrap();
+    assert_eq!(out[0]["error"]["reason"], "wrong_issuer");
+    assert!(
+        msg.contains(&other_iss) && msg.contains(issuer.issuer()),
+        "{msg}"
+    );
+    // `decode` takes the pasted form too.
+    let decoded = cognito()
+        .args(["decode", &format!("Bearer {good}")])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        decoded.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&decoded.stderr)
+    );
+
+    // Every missing flag of `token`, at once.
+    let (code, _, err) = run(cognito().args(["token"]), None).await;
+    assert_eq!(code, 2);
+    for flag in ["--domain", "--client-id", "--client-secret"] {
+        assert!(err.contains(flag), "{flag} missing from: {err}");
+    }
+    // A remote plain-http domain: what the CLI allows, not a library call.
+    let (code, _, err) = run(
+        cognito()
+            .args(["token", "--domain", "http://auth.example.com"])
+            .args(["--client-id", "x", "--client-secret", "y"]),
+        None,
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("HttpConfig"), "{err}");
+    assert!(err.contains("127.0.0.1 and localhost"), "{err}");
+
+    // The exit codes, in --help and in the man page.
+    let help = cognito().arg("--help").output().await.unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    let man = cognito().arg("man").output().await.unwrap();
+    let man = String::from_utf8_lossy(&man.stdout);
+    for text in [&help, &man] {
+        assert!(text.contains("Exit codes"), "{text}");
+        assert!(
+            text.contains("forbidden") && text.contains("unavailable"),
+            "{text}"
+        );
+    }
 }

@@ -67,6 +67,10 @@ impl ClientSpec {
         self.callback_urls = urls.into_iter().map(Into::into).collect();
         self
     }
+    /// The scopes the client may ask for.
+    pub fn allowed_scopes(&self) -> &[String] {
+        &self.scopes
+    }
     /// The client id.
     pub fn client_id(&self) -> &str {
         &self.client_id

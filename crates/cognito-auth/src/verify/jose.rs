@@ -45,8 +45,16 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Jws<'_>, VerifyError>
     if h.is_empty() || p.is_empty() {
         return Err(err(Reason::Malformed, "token has an empty segment"));
     }
-    let header_bytes =
-        decode(h).map_err(|_| err(Reason::InvalidBase64, "header is not valid base64url"))?;
+    let header_bytes = decode(h).map_err(|_| {
+        if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") {
+            err(
+                Reason::InvalidBase64,
+                "this is an Authorization header value: pass the token without `Bearer `",
+            )
+        } else {
+            err(Reason::InvalidBase64, "header is not valid base64url")
+        }
+    })?;
     let header = parse_header(&header_bytes)?;
     match header.alg.as_deref() {
         Some("RS256") => {}

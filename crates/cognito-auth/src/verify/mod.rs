@@ -195,6 +195,29 @@ impl fmt::Debug for Verifier {
     }
 }
 
+/// `wrong_issuer`, saying which issuer the token names and which are trusted (a trailing
+/// slash or another pool is the usual cause). The token's value is quoted and cut short.
+fn untrusted_issuer(iss: &str, inner: &Inner) -> VerifyError {
+    const SHOWN: usize = 6;
+    let token_iss: String = iss.chars().take(200).collect();
+    let mut trusted: Vec<&str> = inner
+        .issuers
+        .iter()
+        .map(|e| &*e.issuer)
+        .take(SHOWN)
+        .collect();
+    if inner.issuers.len() > SHOWN {
+        trusted.push("…");
+    }
+    VerifyError::new(
+        Reason::WrongIssuer,
+        format!(
+            "the token's issuer {token_iss:?} is not trusted here (trusted: {}); a trailing slash or another user pool is the usual cause",
+            trusted.join(", ")
+        ),
+    )
+}
+
 pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -406,10 +429,7 @@ impl Verifier {
         let mut claims = jose::parse_claims(&jws.payload)?;
         let iss = jose::required(claims.iss.take(), "iss")?.into_str("iss")?;
         let Some(issuer_idx) = inner.issuers.iter().position(|e| *e.issuer == *iss) else {
-            return Err(VerifyError::new(
-                Reason::WrongIssuer,
-                "the token's issuer is not trusted here",
-            ));
+            return Err(untrusted_issuer(&iss, inner));
         };
         let entry = &inner.issuers[issuer_idx];
         // The key and the key-set epoch come from one snapshot: a token cached under an

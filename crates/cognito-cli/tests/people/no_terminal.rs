@@ -33,40 +33,53 @@ fn without_a_terminal_the_flag_is_named_and_stdin_answers_need_no_prompts() {
     assert!(err.contains("no password given"), "{err}");
     assert_eq!(state.lock().unwrap().log.len(), before);
 
-    // Passwordless over stdin: a wrong code, then the right one, no prompt text at all.
-    let mut ch = peer_login(
-        &store,
-        &url,
-        &[
-            "--passwordless",
-            "sms",
-            "--username",
-            ALIAS,
-            "--password-stdin",
-        ],
-    )
-    .stdin(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut stdin = ch.stdin.take().unwrap();
-    stdin.write_all(b"1\n").unwrap();
-    // The code is sent when the sign-in starts; wait for it, then answer.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let code = loop {
-        if let Some(c) = state.lock().unwrap().choice.inbox.get("SMS") {
-            break c.clone();
-        }
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(20));
+    // Passwordless over stdin: the right code signs in, with no prompt text at all.
+    let run_sms = |answer: &dyn Fn(&str) -> String| {
+        let mut ch = peer_login(
+            &store,
+            &url,
+            &[
+                "--passwordless",
+                "sms",
+                "--username",
+                ALIAS,
+                "--password-stdin",
+            ],
+        )
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let mut stdin = ch.stdin.take().unwrap();
+        state.lock().unwrap().choice.inbox.remove("SMS");
+        // The code is sent when the sign-in starts; wait for it, then answer.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let code = loop {
+            if let Some(c) = state.lock().unwrap().choice.inbox.get("SMS") {
+                break c.clone();
+            }
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        stdin
+            .write_all(format!("{}\n", answer(&code)).as_bytes())
+            .unwrap();
+        drop(stdin);
+        let out = ch.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
-    stdin.write_all(format!("{code}\n").as_bytes()).unwrap();
-    drop(stdin);
-    let out = ch.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let (code, err) = run_sms(&|c: &str| c.to_owned());
+    assert_eq!(code, Some(0), "{err}");
     assert!(!err.contains("Code sent"), "no prompt text: {err}");
+    // A wrong code from a pipe: nobody will type another, so the sign-in ends as refused
+    // (exit 1), not as a retry that fails later because stdin ended (exit 2).
+    let (code, err) = run_sms(&|c: &str| if c == "1" { "2".into() } else { "1".into() });
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("the code is not correct"), "{err}");
+    assert!(!err.contains("stdin ended"), "{err}");
 }
 
 #[test]

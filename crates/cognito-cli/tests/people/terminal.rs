@@ -38,7 +38,7 @@ fn terminal_passwordless_code_is_retried_within_the_session() {
     ));
     t.expect("Code sent to a***@e***.com: ");
     t.send("00000000x");
-    t.expect("the code is not correct; try again (attempt 2 of 3)");
+    t.expect("the code is not correct (a code is made of digits); try again (attempt 2 of 3)");
     t.expect("Code sent to");
     let code = state.lock().unwrap().choice.inbox["EMAIL"].clone();
     t.send(&code);
@@ -141,4 +141,35 @@ fn terminal_new_password_is_asked_twice() {
         })
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// `cognito verify` with no token argument, at a terminal: it says it reads tokens from
+/// stdin instead of waiting in silence, then verifies what is typed.
+#[test]
+fn verify_at_a_terminal_says_it_reads_stdin() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let issuer = rt.block_on(LocalIssuer::builder().start());
+    let token = issuer.access_token().client_id("c1").sign();
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cognito(&dir.path().join("tokens.json"));
+    c.args([
+        "verify",
+        "--issuer",
+        issuer.issuer(),
+        "--token-use",
+        "access",
+    ])
+    .args(["--client-id", "c1"]);
+    let mut t = Pty::spawn(c);
+    t.expect("reading tokens from stdin");
+    t.send(&token);
+    t.expect("\"valid\":true");
+    // End of input (Ctrl-D at the start of a line).
+    t.master.write_all(&[4]).unwrap();
+    let (code, screen) = t.finish();
+    assert_eq!(code, 0, "{screen}");
 }
