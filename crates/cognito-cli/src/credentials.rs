@@ -75,7 +75,7 @@ fn print(c: &CachedCredentials, identity_id: &str) {
 }
 
 pub async fn run(args: CredentialsArgs) -> Result<u8, Failure> {
-    let path = crate::login::store_path()?;
+    let path = crate::store::path()?;
     let role = match (&args.role_suffix, &args.role_arn) {
         (Some(s), _) => RoleChoice::Suffix(s.clone()),
         (None, Some(a)) => RoleChoice::Arn(a.clone()),

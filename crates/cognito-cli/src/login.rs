@@ -1,4 +1,3 @@
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -214,7 +213,7 @@ async fn direct(args: LoginArgs) -> Result<u8, Failure> {
             ));
         }
     };
-    let client = store::user_pool_client(
+    let client = crate::client::user_pool_client(
         &pool,
         &args.client_id,
         args.client_secret.as_deref(),
@@ -420,11 +419,6 @@ fn passkeys_only() -> Failure {
          --passwordless sms or --srp if the user has them, or through the hosted UI \
          (`cognito login --domain …`), where the browser offers the passkey",
     )
-}
-
-/// Path helper for other commands.
-pub fn store_path() -> Result<PathBuf, Failure> {
-    store::default_path().map_err(Failure::usage)
 }
 
 /// Whether the challenge is answered with a one-time code.

@@ -3,6 +3,7 @@
 //! Exit codes (all subcommands): 0 success; 1 a token is not authenticated (or another
 //! failure); 2 usage error; 3 a token is forbidden; 4 keys or endpoints unavailable.
 
+mod client;
 mod credentials;
 mod decode;
 mod failure;

@@ -6,45 +6,10 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::EXIT_OK;
+use crate::client::{LoginClient, RefreshFailure};
 use crate::failure::Failure;
-use crate::store::{self, LoginClient, Profile};
-use crate::{EXIT_NOT_AUTHENTICATED, EXIT_OK, EXIT_UNAVAILABLE};
-
-/// Why a stored login could not be made fresh.
-#[derive(Debug)]
-pub enum RefreshFailure {
-    /// The store could not be read, written or locked, or holds no such login.
-    Store(String),
-    /// The login holds no refresh token.
-    NoRefreshToken,
-    /// The service refused the refresh token (expired, revoked, rotated away).
-    Rejected(String),
-    /// The service could not be reached.
-    Unreachable(String),
-}
-
-impl RefreshFailure {
-    /// The failure, in the user's terms, for the login `profile`.
-    pub fn failure(self, profile: &str) -> Failure {
-        match self {
-            RefreshFailure::Store(m) => Failure::usage(m),
-            RefreshFailure::NoRefreshToken => Failure::new(
-                EXIT_NOT_AUTHENTICATED,
-                format!("the login `{profile}` has expired and holds no refresh token; run `cognito login` again"),
-            ),
-            RefreshFailure::Rejected(m) => Failure::new(
-                EXIT_NOT_AUTHENTICATED,
-                format!("the login `{profile}` has expired or was revoked; run `cognito login` again"),
-            )
-            .detail(m),
-            RefreshFailure::Unreachable(m) => Failure::new(
-                EXIT_UNAVAILABLE,
-                format!("cannot reach the sign-in service to renew `{profile}`; check the network and try again (the login is kept)"),
-            )
-            .detail(m),
-        }
-    }
-}
+use crate::store::{self, Profile};
 
 /// Whether `p` expires within `margin` (or already has).
 pub fn expires_within(p: &Profile, margin: Duration) -> bool {
@@ -106,7 +71,7 @@ pub struct RefreshArgs {
 }
 
 pub async fn run(args: RefreshArgs) -> Result<u8, Failure> {
-    let path = crate::login::store_path()?;
+    let path = store::path()?;
     match fresh_profile(
         &path,
         &args.profile,

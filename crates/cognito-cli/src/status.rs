@@ -90,7 +90,7 @@ fn line(v: &Value) -> String {
 }
 
 pub async fn run(args: StatusArgs) -> Result<u8, Failure> {
-    let path = crate::login::store_path()?;
+    let path = crate::store::path()?;
     let all = {
         let _lock = store::lock_async(&path).await.map_err(Failure::usage)?;
         store::load_all(&path).map_err(Failure::usage)?

@@ -91,7 +91,7 @@ pub struct TokenArgs {
 }
 
 async fn stored(args: TokenArgs) -> Result<u8, Failure> {
-    let path = crate::login::store_path()?;
+    let path = crate::store::path()?;
     let (p, _) = crate::refresh::fresh_profile(
         &path,
         &args.profile,

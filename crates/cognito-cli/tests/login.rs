@@ -31,14 +31,13 @@ fn mode(path: &std::path::Path) -> u32 {
 
 /// `cognito login` through the hosted UI of `issuer`, with a scripted browser.
 async fn hosted_login(issuer: &LocalIssuer, store: &std::path::Path) {
+    hosted_login_as(issuer, store, &["--client-id", "cli-app"]).await;
+}
+
+async fn hosted_login_as(issuer: &LocalIssuer, store: &std::path::Path, client: &[&str]) {
     let mut child = cognito(store)
-        .args([
-            "login",
-            "--domain",
-            issuer.base_url(),
-            "--client-id",
-            "cli-app",
-        ])
+        .args(["login", "--domain", issuer.base_url()])
+        .args(client)
         .args([
             "--redirect-uri",
             "http://127.0.0.1:0/callback",
@@ -354,9 +353,22 @@ async fn srp_login_credentials_with_refresh_and_logout() {
         "no stored login is a usage error"
     );
 
-    // moto has no RevokeToken: the local tokens go anyway and the exit code says so.
+    // moto has no RevokeToken: nothing is removed (the refresh token could never be revoked
+    // afterwards), and the message says how to remove the tokens anyway.
     let out = cognito(&store)
         .args(["logout", "--profile", "work"])
+        .output()
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("nothing was removed") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(store.exists());
+    let out = cognito(&store)
+        .args(["logout", "--profile", "work", "--force"])
         .output()
         .await
         .unwrap();
@@ -413,4 +425,59 @@ async fn srp_login_wrong_password_fails_cleanly() {
         "API names only with --verbose: {err}"
     );
     assert!(!store.exists());
+}
+
+/// A login made with a client secret, renewed or signed out without it: the CLI says that
+/// the client needs its secret (not "expired" nor "unreachable"), and removes nothing until
+/// the refresh token is revoked.
+#[tokio::test]
+async fn a_confidential_login_without_its_secret_is_named_and_kept() {
+    let issuer = LocalIssuer::builder()
+        .client(
+            ClientSpec::new("cli-conf", "conf-secret")
+                .callback_urls(["http://127.0.0.1:0/callback"]),
+        )
+        .start()
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tokens.json");
+    hosted_login_as(
+        &issuer,
+        &store,
+        &["--client-id", "cli-conf", "--client-secret", "conf-secret"],
+    )
+    .await;
+    let rt = read_store(&store)["profiles"]["default"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    for command in ["refresh", "logout"] {
+        let out = cognito(&store).arg(command).output().await.unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(
+            err.contains("has a secret") && err.contains("--client-secret"),
+            "{command}: {err}"
+        );
+        assert!(
+            !err.contains("expired") && !err.contains("reach"),
+            "{command}: {err}"
+        );
+        assert!(store.exists(), "{command} removed the login");
+        assert!(issuer.refresh_token_is_active(&rt));
+    }
+    let out = cognito(&store)
+        .args(["logout", "--client-secret", "conf-secret"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!store.exists());
+    assert!(!issuer.refresh_token_is_active(&rt), "revoked");
 }

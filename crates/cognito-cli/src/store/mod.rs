@@ -4,12 +4,16 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use cognito_auth::secret::RefreshToken;
-
 mod format;
 
 pub use format::{CachedCredentials, Method, Profile};
 use format::{MAX_STORE_BYTES, StoreFile};
+
+/// The token store's path (`COGNITO_TOKEN_STORE`, or the user's data directory), for every
+/// command that reads or writes stored logins.
+pub fn path() -> Result<PathBuf, crate::failure::Failure> {
+    default_path().map_err(crate::failure::Failure::usage)
+}
 
 pub fn default_path() -> Result<PathBuf, String> {
     if let Ok(p) = std::env::var("COGNITO_TOKEN_STORE")
@@ -208,131 +212,22 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// The client a stored login refreshes and revokes with.
-pub enum LoginClient {
-    /// Hosted UI (`/oauth2/token`, `/oauth2/revoke`).
-    HostedUi(cognito_auth::hosted_ui::HostedUiClient),
-    /// User-pool API (`REFRESH_TOKEN_AUTH`, `RevokeToken`).
-    Srp(cognito_auth::user::UserPoolClient),
-}
-
-impl LoginClient {
-    /// The client for `method`; `secret` for app clients that have one.
-    pub fn for_method(method: &Method, secret: Option<&str>) -> Result<LoginClient, String> {
-        Ok(match method {
-            Method::HostedUi {
-                domain,
-                client_id,
-                redirect_uri,
-            } => {
-                let mut b = cognito_auth::hosted_ui::HostedUiClient::builder()
-                    .domain(domain)
-                    .client_id(client_id)
-                    .redirect_uri(redirect_uri);
-                if let Some(s) = secret {
-                    b = b.client_secret(s);
-                }
-                LoginClient::HostedUi(b.build().map_err(|e| e.to_string())?)
-            }
-            Method::Srp {
-                user_pool_id,
-                client_id,
-                endpoint,
-            } => LoginClient::Srp(user_pool_client(
-                user_pool_id,
-                client_id,
-                secret,
-                endpoint.as_deref(),
-            )?),
-        })
-    }
-
-    /// New tokens for a stored login from its refresh token (kept when none is returned).
-    pub async fn refresh_profile(
-        &self,
-        p: &Profile,
-    ) -> Result<Profile, crate::refresh::RefreshFailure> {
-        use crate::refresh::RefreshFailure;
-        let Some(rt) = p.refresh_token.clone() else {
-            return Err(RefreshFailure::NoRefreshToken);
-        };
-        let mut fresh = p.clone();
-        match self {
-            LoginClient::HostedUi(c) => match c.refresh(&rt).await {
-                Ok(t) => {
-                    fresh.access_token = t.access_token;
-                    fresh.id_token = t.id_token.or(fresh.id_token);
-                    fresh.refresh_token = t.refresh_token.or(Some(rt));
-                    fresh.expires_at = unix(t.expires_at);
-                }
-                Err(cognito_auth::hosted_ui::HostedUiError::Transport(e)) => {
-                    return Err(RefreshFailure::Unreachable(format!("{}: {e}", c.domain())));
-                }
-                Err(e) => return Err(RefreshFailure::Rejected(e.to_string())),
-            },
-            LoginClient::Srp(c) => {
-                let session = cognito_auth::user::Session::from_tokens(
-                    p.username.clone().unwrap_or_default(),
-                    p.access_token.clone(),
-                    p.id_token.clone(),
-                    Some(rt),
-                    std::time::UNIX_EPOCH + std::time::Duration::from_secs(p.expires_at),
-                );
-                match c.refresh(&session).await {
-                    Ok(s) => {
-                        fresh.access_token = s.access_token;
-                        fresh.id_token = s.id_token.or(fresh.id_token);
-                        fresh.refresh_token = s.refresh_token.or(fresh.refresh_token);
-                        fresh.expires_at = unix(s.expires_at);
-                        if fresh.username.is_none() {
-                            fresh.username = Some(s.username);
-                        }
-                    }
-                    Err(cognito_auth::user::UserError::Transport { source, .. }) => {
-                        return Err(RefreshFailure::Unreachable(format!(
-                            "{}: {source}",
-                            c.endpoint()
-                        )));
-                    }
-                    Err(e) => return Err(RefreshFailure::Rejected(e.to_string())),
-                }
-            }
-        }
-        Ok(fresh)
-    }
-
-    /// Revokes a refresh token.
-    pub async fn revoke(&self, rt: &RefreshToken) -> Result<(), String> {
-        match self {
-            LoginClient::HostedUi(c) => c.revoke(rt).await.map_err(|e| e.to_string()),
-            LoginClient::Srp(c) => c.revoke_token(rt).await.map_err(|e| e.to_string()),
-        }
-    }
-}
-
-/// A user-pool client, optionally with a secret and another endpoint.
-pub fn user_pool_client(
-    pool: &str,
-    client_id: &str,
-    secret: Option<&str>,
-    endpoint: Option<&str>,
-) -> Result<cognito_auth::user::UserPoolClient, String> {
-    let mut b = cognito_auth::user::UserPoolClient::builder()
-        .user_pool(pool)
-        .client_id(client_id);
-    if let Some(s) = secret {
-        b = b.client_secret(s);
-    }
-    if let Some(e) = endpoint {
-        b = b.endpoint(e);
-    }
-    b.build().map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_auth::secret::AccessToken;
+    use cognito_auth::secret::{AccessToken, RefreshToken};
+
+    #[test]
+    fn the_store_depends_on_no_command_module() {
+        // login, refresh and store imported each other in a circle; the clients of stored
+        // logins now live in `client`, and the store is a file format and its lock only.
+        for source in [include_str!("mod.rs"), include_str!("format.rs")] {
+            for module in ["login", "refresh", "client", "logout", "token"] {
+                let needle = ["crate", "::", module].concat();
+                assert!(!source.contains(&needle), "the store uses {needle}");
+            }
+        }
+    }
 
     fn profile(rt: &str) -> Profile {
         Profile {
