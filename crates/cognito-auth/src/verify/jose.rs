@@ -46,7 +46,10 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Jws<'_>, VerifyError>
         return Err(err(Reason::Malformed, "token has an empty segment"));
     }
     let header_bytes = decode(h).map_err(|_| {
-        if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") {
+        if h.as_bytes()
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"bearer "))
+        {
             err(
                 Reason::InvalidBase64,
                 "this is an Authorization header value: pass the token without `Bearer `",
