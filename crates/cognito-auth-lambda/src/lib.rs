@@ -103,6 +103,106 @@ struct Inner {
     wildcard_resource: bool,
     http_response: HttpApiResponse,
     http_simple_cache_unsafe: bool,
+    /// Every (route, method) the policy may name, computed once.
+    entries: Vec<PolicyEntry>,
+    /// The policy's resource tails for each verdict pattern seen (a token's verdict on
+    /// every entry): the overlap analysis runs once per pattern, not per invocation.
+    tails: std::sync::Mutex<std::collections::HashMap<Vec<bool>, Arc<Tails>>>,
+}
+
+/// One (route, method) of the table, as the policy names it.
+struct PolicyEntry {
+    /// The route's index, or `None` for the fallback.
+    route: Option<usize>,
+    method: &'static str,
+    /// `METHOD/path` under the stage, `{param}` and `{proxy+}` as `*`.
+    tail: String,
+    /// What the tail's pattern admits beyond the route ([`RouteKey`]'s `{param}` as `*`).
+    overreach: Vec<String>,
+}
+
+/// A policy's resources relative to the stage ARN.
+struct Tails {
+    allow: Vec<String>,
+    deny: Vec<String>,
+}
+
+/// At most this many verdict patterns are remembered (then the memory starts over).
+const MAX_TAIL_SETS: usize = 1024;
+
+fn policy_entries(routes: &routes::Routes) -> Vec<PolicyEntry> {
+    let mut out = Vec::new();
+    for (i, (key, _)) in routes.list.iter().enumerate() {
+        // One resource per method for `ANY`, never `*`: IAM's `*` would also span `/` into
+        // the path (`*/admin/*` admits `GET/orders/admin/x`).
+        let methods: Vec<&'static str> = if key.is_any() {
+            routes::METHODS.to_vec()
+        } else {
+            routes::METHODS
+                .iter()
+                .copied()
+                .filter(|m| *m == key.method())
+                .chain((!routes::METHODS.contains(&key.method())).then_some(""))
+                .collect()
+        };
+        for m in methods {
+            let method: &str = if m.is_empty() { key.method() } else { m };
+            out.push(PolicyEntry {
+                route: Some(i),
+                method: if m.is_empty() { "" } else { m },
+                tail: key.resource_tail(method),
+                overreach: key.overreach_tails(method),
+            });
+        }
+    }
+    if routes.fallback.is_some() {
+        for m in routes::METHODS {
+            out.push(PolicyEntry {
+                route: None,
+                method: m,
+                tail: format!("{m}/*"),
+                overreach: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
+/// The resource tails of a token's policy from its verdict on every entry.
+fn tails_for(entries: &[PolicyEntry], verdicts: &[bool]) -> Tails {
+    let allow: Vec<String> = entries
+        .iter()
+        .zip(verdicts)
+        .filter(|(_, a)| **a)
+        .map(|(e, _)| e.tail.clone())
+        .collect();
+    if allow.is_empty() {
+        return Tails {
+            allow,
+            deny: vec!["*/*".to_owned()],
+        };
+    }
+    let overlaps = |d: &str| allow.iter().any(|a| routes::globs_intersect(a, d));
+    let mut deny: Vec<String> = entries
+        .iter()
+        .zip(verdicts)
+        .filter(|(e, a)| !**a && e.route.is_some() && overlaps(&e.tail))
+        .map(|(e, _)| e.tail.clone())
+        .collect();
+    // Deeper paths under an allowed `{param}` pattern belong to the fallback: refused unless
+    // it admits them. (An allowed route lying there is then refused from the cache when the
+    // cached policy came from another request.)
+    let fallback_admits = entries
+        .iter()
+        .zip(verdicts)
+        .any(|(e, a)| e.route.is_none() && *a);
+    if !fallback_admits {
+        for (e, _) in entries.iter().zip(verdicts).filter(|(_, a)| **a) {
+            deny.extend(e.overreach.iter().cloned());
+        }
+    }
+    deny.extend(UNNORMALISED.iter().map(|u| (*u).to_owned()));
+    Tails { allow, deny }
 }
 
 /// A Lambda authorizer: an [`Authenticator`] and the requirements of each route. Cheap to
@@ -194,10 +294,12 @@ impl AuthorizerBuilder {
         Authorizer {
             inner: Arc::new(Inner {
                 auth: self.auth,
-                routes: self.routes,
                 wildcard_resource: self.wildcard_resource,
                 http_response: self.http_response,
                 http_simple_cache_unsafe,
+                entries: policy_entries(&self.routes),
+                tails: std::sync::Mutex::new(std::collections::HashMap::new()),
+                routes: self.routes,
             }),
         }
     }
@@ -319,15 +421,6 @@ fn rest_target(arn: Option<&str>) -> Result<Target<'_>, AuthorizerError> {
         arn: Some(arn),
         stage_arn: Some(parsed.stage_arn),
     })
-}
-
-/// One route's verdict for a token, as IAM resource tails (`METHOD/path`, under the stage).
-struct Verdict {
-    tail: String,
-    /// What the tail's pattern admits beyond the route ([`RouteKey`]'s `{param}` as `*`).
-    overreach: Vec<String>,
-    allowed: bool,
-    fallback: bool,
 }
 
 /// The statements of one token's policy.
@@ -497,45 +590,40 @@ impl Authorizer {
         })
     }
 
-    /// The verdict of every route of the table for `p`: one per route, or one per method of
-    /// an `ANY` route whose guard answers methods differently; the fallback as `METHOD/*`.
-    fn route_verdicts(&self, p: &ServicePrincipal) -> Result<Vec<Verdict>, AuthorizerError> {
-        let methods =
-            |guard: &Guard, fixed: Option<&str>| -> Result<Vec<(String, bool)>, AuthorizerError> {
-                if let Some(m) = fixed {
-                    return Ok(vec![(m.to_owned(), self.allows(guard, p, m, false)?)]);
-                }
-                let v = routes::METHODS
-                    .iter()
-                    .map(|m| Ok(((*m).to_owned(), self.allows(guard, p, m, false)?)))
-                    .collect::<Result<Vec<_>, AuthorizerError>>()?;
-                // One resource per method, never `*`: IAM's `*` would also span `/` into the path
-                // (`*/admin/*` admits `GET/orders/admin/x`).
-                Ok(v)
-            };
-        let mut out = Vec::new();
-        for (key, guard) in &self.inner.routes.list {
-            let fixed = (!key.is_any()).then(|| key.method());
-            for (m, allowed) in methods(guard, fixed)? {
-                out.push(Verdict {
-                    tail: key.resource_tail(&m),
-                    overreach: key.overreach_tails(&m),
-                    allowed,
-                    fallback: false,
-                });
-            }
+    /// `p`'s verdict on every (route, method) of the table, and the policy's resource tails
+    /// for that verdict pattern (computed once per pattern).
+    fn tails(&self, p: &ServicePrincipal) -> Result<Arc<Tails>, AuthorizerError> {
+        let inner = &*self.inner;
+        let verdicts = inner
+            .entries
+            .iter()
+            .map(|e| {
+                let guard = match e.route {
+                    Some(i) => &inner.routes.list[i].1,
+                    None => inner
+                        .routes
+                        .fallback
+                        .as_ref()
+                        .expect("fallback entries exist only with a fallback"),
+                };
+                let method = if e.method.is_empty() {
+                    e.route.map_or("", |i| inner.routes.list[i].0.method())
+                } else {
+                    e.method
+                };
+                self.allows(guard, p, method, false)
+            })
+            .collect::<Result<Vec<bool>, _>>()?;
+        let mut memo = inner.tails.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = memo.get(&verdicts) {
+            return Ok(Arc::clone(t));
         }
-        if let Some(guard) = &self.inner.routes.fallback {
-            for (m, allowed) in methods(guard, None)? {
-                out.push(Verdict {
-                    tail: format!("{m}/*"),
-                    overreach: Vec::new(),
-                    allowed,
-                    fallback: true,
-                });
-            }
+        let t = Arc::new(tails_for(&inner.entries, &verdicts));
+        if memo.len() >= MAX_TAIL_SETS {
+            memo.clear();
         }
-        Ok(out)
+        memo.insert(verdicts, Arc::clone(&t));
+        Ok(t)
     }
 
     /// The policy for `p`, right for this request and, as API Gateway caches it by token, for
@@ -577,40 +665,19 @@ impl Authorizer {
                 exact(false)
             });
         }
-        let verdicts = self.route_verdicts(p)?;
-        let full = |tail: &str| format!("{stage}/{tail}");
-        let allow: Vec<String> = verdicts
-            .iter()
-            .filter(|v| v.allowed)
-            .map(|v| full(&v.tail))
-            .collect();
-        if allow.is_empty() {
-            return Ok(Statements {
-                allow,
-                deny: vec![full("*/*")],
-            });
-        }
-        let overlaps = |d: &str| allow.iter().any(|a| routes::globs_intersect(a, d));
-        let mut deny: Vec<String> = verdicts
-            .iter()
-            .filter(|v| !v.allowed && !v.fallback)
-            .map(|v| full(&v.tail))
-            .filter(|d| overlaps(d))
-            .collect();
-        // Deeper paths under an allowed `{param}` pattern belong to the fallback: refused
-        // unless it admits them. (An allowed route lying there is then refused from the cache
-        // when the cached policy came from another request; `Authorizer::caching_warning`
-        // names such tables.)
-        let fallback_admits = verdicts.iter().any(|v| v.fallback && v.allowed);
-        if !fallback_admits {
-            for v in verdicts.iter().filter(|v| v.allowed) {
-                deny.extend(v.overreach.iter().map(|o| full(o)));
-            }
-        }
-        deny.extend(UNNORMALISED.iter().map(|u| full(u)));
-        let mut s = Statements { allow, deny };
-        let admitted = s.allow.iter().any(|a| routes::glob_match(a, arn))
-            && !s.deny.iter().any(|d| routes::glob_match(d, arn));
+        let tails = self.tails(p)?;
+        let full = |tail: &String| format!("{stage}/{tail}");
+        let mut s = Statements {
+            allow: tails.allow.iter().map(full).collect(),
+            deny: tails.deny.iter().map(full).collect(),
+        };
+        // Matched on the tails: every resource starts with the stage ARN, as the request's.
+        let arn_tail = arn
+            .strip_prefix(stage)
+            .and_then(|t| t.strip_prefix('/'))
+            .unwrap_or("");
+        let admitted = tails.allow.iter().any(|a| routes::glob_match(a, arn_tail))
+            && !tails.deny.iter().any(|d| routes::glob_match(d, arn_tail));
         match (allowed, admitted) {
             (true, false) => {
                 tracing::debug!(target: "cognito_auth::web", "the route table cannot be cached for this token: policy for this request alone");
