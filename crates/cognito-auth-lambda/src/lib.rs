@@ -114,7 +114,7 @@ struct Inner {
 struct PolicyEntry {
     /// The route's index, or `None` for the fallback.
     route: Option<usize>,
-    method: &'static str,
+    method: String,
     /// `METHOD/path` under the stage, `{param}` and `{proxy+}` as `*`.
     tail: String,
     /// What the tail's pattern admits beyond the route ([`RouteKey`]'s `{param}` as `*`).
@@ -135,21 +135,15 @@ fn policy_entries(routes: &routes::Routes) -> Vec<PolicyEntry> {
     for (i, (key, _)) in routes.list.iter().enumerate() {
         // One resource per method for `ANY`, never `*`: IAM's `*` would also span `/` into
         // the path (`*/admin/*` admits `GET/orders/admin/x`).
-        let methods: Vec<&'static str> = if key.is_any() {
+        let methods: Vec<&str> = if key.is_any() {
             routes::METHODS.to_vec()
         } else {
-            routes::METHODS
-                .iter()
-                .copied()
-                .filter(|m| *m == key.method())
-                .chain((!routes::METHODS.contains(&key.method())).then_some(""))
-                .collect()
+            vec![key.method()]
         };
-        for m in methods {
-            let method: &str = if m.is_empty() { key.method() } else { m };
+        for method in methods {
             out.push(PolicyEntry {
                 route: Some(i),
-                method: if m.is_empty() { "" } else { m },
+                method: method.to_owned(),
                 tail: key.resource_tail(method),
                 overreach: key.overreach_tails(method),
             });
@@ -159,7 +153,7 @@ fn policy_entries(routes: &routes::Routes) -> Vec<PolicyEntry> {
         for m in routes::METHODS {
             out.push(PolicyEntry {
                 route: None,
-                method: m,
+                method: m.to_owned(),
                 tail: format!("{m}/*"),
                 overreach: Vec::new(),
             });
@@ -606,12 +600,7 @@ impl Authorizer {
                         .as_ref()
                         .expect("fallback entries exist only with a fallback"),
                 };
-                let method = if e.method.is_empty() {
-                    e.route.map_or("", |i| inner.routes.list[i].0.method())
-                } else {
-                    e.method
-                };
-                self.allows(guard, p, method, false)
+                self.allows(guard, p, &e.method, false)
             })
             .collect::<Result<Vec<bool>, _>>()?;
         let mut memo = inner.tails.lock().unwrap_or_else(|e| e.into_inner());
