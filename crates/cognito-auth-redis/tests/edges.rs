@@ -19,19 +19,8 @@ use cognito_auth_testkit::{ClientSpec, Fault, LocalIssuer};
 const SECRET: &str = "edge-secret-0a1b2c";
 const ROTATED: &str = "edge-rotated-9f8e7d";
 
-fn redis_url() -> Option<String> {
-    match std::env::var("COGNITO_TEST_REDIS_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var("COGNITO_TEST_REQUIRE_SERVICES").is_err(),
-                "COGNITO_TEST_REDIS_URL is required: run ./scripts/test.sh"
-            );
-            eprintln!("skipping: Redis is not running (run ./scripts/test.sh)");
-            None
-        }
-    }
-}
+mod common;
+use common::redis_url;
 
 fn redis_bin(name: &str) -> PathBuf {
     let server =

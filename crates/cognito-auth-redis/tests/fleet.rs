@@ -17,19 +17,8 @@ use serde_json::{Value, json};
 const SECRET: &str = "fleet-secret-0a1b2c";
 const SECOND_SECRET: &str = "rotated-secret-9f8e7d";
 
-fn redis_url() -> Option<String> {
-    match std::env::var("COGNITO_TEST_REDIS_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var("COGNITO_TEST_REQUIRE_SERVICES").is_err(),
-                "COGNITO_TEST_REDIS_URL is required: run ./scripts/test.sh"
-            );
-            eprintln!("skipping: Redis is not running (run ./scripts/test.sh)");
-            None
-        }
-    }
-}
+mod common;
+use common::redis_url;
 
 // ---------------------------------------------------------------- the worker process
 
