@@ -9,7 +9,7 @@
 //! same token, and must give that request's own verdict.
 
 use cognito_auth::verify::AcceptedTokenUse;
-use cognito_auth::web::{AuthConfig, Guard};
+use cognito_auth::web::{AuthConfig, Authenticator, Guard};
 use cognito_auth_lambda::{Authorizer, AuthorizerError, HttpApiResponse};
 use cognito_auth_testkit::{Kind, SigningKey, TokenBuilder, jwks_json};
 use serde_json::{Value, json};
@@ -20,15 +20,19 @@ use iam::evaluate;
 const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Routes";
 const STAGE_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod";
 
-fn authorizer(key: &SigningKey, http: HttpApiResponse) -> Authorizer {
-    let auth = AuthConfig::default()
+/// The app client `app` of the pool `ISS`, whose keys are `key`'s.
+fn authenticator(key: &SigningKey) -> Authenticator {
+    AuthConfig::default()
         .issuer(ISS)
         .jwks_json(jwks_json(std::slice::from_ref(key)))
         .token_use(AcceptedTokenUse::Access)
         .allowed_clients(["app"])
         .authenticator()
-        .unwrap();
-    Authorizer::builder(auth)
+        .unwrap()
+}
+
+fn authorizer(key: &SigningKey, http: HttpApiResponse) -> Authorizer {
+    Authorizer::builder(authenticator(key))
         .route("GET /orders", Guard::all(["orders/read"]))
         .route("GET /orders/{id}", Guard::all(["orders/read"]))
         .route("POST /orders/{id}", Guard::all(["orders/write"]))
@@ -233,13 +237,7 @@ async fn a_colon_in_the_path_never_moves_the_route() {
     // The reported bypass: with the ARN split at its last `:`, this DELETE on /admin was
     // judged as GET /orders.
     let key = SigningKey::generate();
-    let auth = AuthConfig::default()
-        .issuer(ISS)
-        .jwks_json(jwks_json(std::slice::from_ref(&key)))
-        .token_use(AcceptedTokenUse::Access)
-        .allowed_clients(["app"])
-        .authenticator()
-        .unwrap();
+    let auth = authenticator(&key);
     let a = Authorizer::builder(auth)
         .route("GET /orders", Guard::all(["orders/read"]))
         .route("ANY /admin/{proxy+}", Guard::all(["admin/all"]))
@@ -321,13 +319,7 @@ async fn http_api_simple_responses_warn_when_routes_differ() {
             .caching_warning()
             .is_none()
     );
-    let auth = AuthConfig::default()
-        .issuer(ISS)
-        .jwks_json(jwks_json(std::slice::from_ref(&key)))
-        .token_use(AcceptedTokenUse::Access)
-        .allowed_clients(["app"])
-        .authenticator()
-        .unwrap();
+    let auth = authenticator(&key);
     let same = Authorizer::builder(auth)
         .route("ANY /{proxy+}", Guard::all(["api/use"]))
         .unlisted_routes(Some(Guard::all(["api/use"])))
