@@ -512,7 +512,34 @@ impl Verifier {
     /// cache, with its pool's client rule and `policy` applied: `None` when it is not cached
     /// (then call [`Verifier::verify_with`]). Needs no UTF-8 check, parsing or signature
     /// work: the web layer calls it with the header's bytes first.
-    #[cfg(feature = "web")]
+    /// The answer for a token this verifier accepted before and still holds in its
+    /// verified-token cache (a lookup: no parsing, no signature, no waiting), with the
+    /// client rule and the configured policy applied; `None` when the token is not cached,
+    /// and then [`Verifier::verify`] gives the answer. For callers that must not wait, such
+    /// as an event loop deciding whether to hand the work to another thread.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let issuer = cognito_auth_testkit::LocalIssuer::start().await;
+    /// use cognito_auth::verify::{TokenUse, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .issuer(issuer.issuer())
+    ///     .token_use(TokenUse::Access)
+    ///     .any_client()
+    ///     .build()
+    ///     .unwrap();
+    /// let token = issuer.access_token().client_id("svc").sign();
+    /// assert!(verifier.verify_now(&token).is_none()); // never seen: verify() it
+    /// verifier.verify(&token).await.unwrap();
+    /// assert_eq!(verifier.verify_now(&token).unwrap().unwrap().client_id(), "svc");
+    /// # }
+    /// ```
+    pub fn verify_now(&self, token: &str) -> Option<Result<VerifiedToken, VerifyError>> {
+        self.verify_cached(token.as_bytes(), &self.inner.policy)
+    }
+
     pub(crate) fn verify_cached(
         &self,
         token: &[u8],

@@ -2,7 +2,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::verify::{AcceptedTokenUse, ConfigError, PoolConfig, ScopeMatch, Verifier};
+use crate::verify::{
+    AcceptedTokenUse, ConfigError, PoolConfig, ScopeMatch, Verifier, VerifierBuilder,
+};
 
 use super::ActivityConfig;
 use super::authenticator::AuthInner;
@@ -384,6 +386,29 @@ impl AuthConfig {
 
     /// The verifier these settings describe.
     pub fn verifier(&self) -> Result<Verifier, ConfigError> {
+        self.verifier_builder()?.build()
+    }
+
+    /// A builder holding the verifier settings of these (pool, keys, token use, clients,
+    /// audience, leeway), for adding what a configuration file does not describe (required
+    /// scopes or groups, custom checks) before [`VerifierBuilder::build`].
+    ///
+    /// ```
+    /// use cognito_auth::verify::TokenUse;
+    /// use cognito_auth::web::AuthConfig;
+    ///
+    /// let verifier = AuthConfig::builder()
+    ///     .user_pool("eu-west-1_AbC123")
+    ///     .token_use(TokenUse::Access)
+    ///     .any_client()
+    ///     .verifier_builder()
+    ///     .unwrap()
+    ///     .required_scopes(["orders/read"])
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = verifier;
+    /// ```
+    pub fn verifier_builder(&self) -> Result<VerifierBuilder, ConfigError> {
         let mut pool = match (&self.issuer, &self.user_pool_id) {
             (Some(iss), _) => PoolConfig::issuer_url(iss.clone()),
             (None, Some(pool)) => {
@@ -443,7 +468,7 @@ impl AuthConfig {
         if let Some(a) = &self.audience {
             b = b.access_token_audience(a.iter().cloned());
         }
-        b.build()
+        Ok(b)
     }
 
     /// The settings of these that configure a verifier, by name, when set: with

@@ -1,0 +1,1 @@
+"""Drop-in replacements for other Python packages' APIs, on the Rust core."""

@@ -1,0 +1,56 @@
+"""Fixtures of the Python package's tests. They import the installed wheel (never the
+source tree: this directory, not python/, is on sys.path), and run against real servers on
+127.0.0.1: the Rust test kit's issuer, Redis and PostgreSQL started by scripts/test.sh."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cognito_auth.testing import LocalIssuer
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRE = os.environ.get("COGNITO_TEST_REQUIRE_SERVICES") == "1"
+
+
+def service(name: str) -> str:
+    """The URL of a service scripts/test.sh started (skip locally when absent; fail in the
+    test command, where every service is required)."""
+    value = os.environ.get(name)
+    if not value:
+        if REQUIRE:
+            pytest.fail(f"{name} is not set")
+        pytest.skip(f"{name} is not set (scripts/test.sh sets it)")
+    return value
+
+
+@pytest.fixture(scope="session")
+def issuer() -> Iterator[LocalIssuer]:
+    with LocalIssuer(
+        clients=[
+            ("worker", "worker-secret", ["orders/read", "orders/write"]),
+            ("other", "other-secret", ["orders/read"]),
+        ]
+    ) as iss:
+        yield iss
+
+
+@pytest.fixture
+def fresh_issuer() -> Iterator[LocalIssuer]:
+    """An issuer of the test's own (counters and faults are per test)."""
+    with LocalIssuer(clients=[("worker", "worker-secret", ["orders/read", "orders/write"])]) as iss:
+        yield iss
+
+
+@pytest.fixture(scope="session")
+def web_matrix_bin() -> Path:
+    """The Rust runner of the shared web matrix (built by `cargo test --workspace`)."""
+    path = Path(os.environ.get("COGNITO_TEST_WEB_MATRIX_BIN", ROOT / "target/debug/web_matrix"))
+    if not path.exists():
+        if REQUIRE:
+            pytest.fail(f"{path} is missing: build it with cargo build -p cognito-auth-testsuite")
+        pytest.skip(f"{path} is missing")
+    return path
