@@ -4,7 +4,8 @@
 # Installs what the tests need if it is missing (moto's Cognito emulator into .cache/venv-moto,
 # PostgreSQL, Redis (with redis-cli, for a test cluster) and libfaketime from Debian's
 # packages), starts them on 127.0.0.1 with free ports, runs
-# `cargo test --workspace --all-features`, and stops them by PID on exit.
+# `cargo test --workspace --all-features`, then builds the Python wheel and runs its tests
+# (scripts/test-python.sh), and stops the servers by PID on exit.
 # Extra arguments are passed to `cargo test` (e.g. `scripts/test.sh -p cognito-auth`).
 set -euo pipefail
 
@@ -141,3 +142,9 @@ export COGNITO_TEST_REQUIRE_SERVICES=1
 cd "$root"
 log "cargo test --workspace --all-features $*"
 cargo test --workspace --all-features --locked "$@"
+
+# --- the Python package (python/, crates/cognito-auth-py) ------------------------------------
+# Extra arguments select Rust tests only: the Python suite runs on a full run.
+if [ "$#" -eq 0 ]; then
+    "$root/scripts/test-python.sh" "$work"
+fi

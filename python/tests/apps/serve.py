@@ -1,7 +1,7 @@
 """Serves the project's standard web app (the table in
 crates/cognito-auth-testsuite/src/web_matrix) built on the Python package, on 127.0.0.1.
 
-    python -m apps.serve <fastapi|drf|django> '<AuthConfig JSON>'
+    python -m apps.serve <fastapi|drf|django|django-cognito-m2m> '<AuthConfig JSON>'
 
 Prints ``PORT <n>`` once listening, then serves until killed. Each configuration runs in a
 process of its own, as a deployed app would (Django's settings are per process).
@@ -120,6 +120,35 @@ def configure_django(cfg: dict[str, Any], *, drf: bool) -> None:
     django.setup()
 
 
+def configure_django_cognito_m2m(cfg: dict[str, Any]) -> None:
+    """django-cognito-m2m 0.3.0 (from PyPI) with its validator switched to ours."""
+    import django
+    from django.conf import settings
+
+    settings.configure(
+        DEBUG=False,
+        ALLOWED_HOSTS=["*"],
+        ROOT_URLCONF="apps.dcm_urls",
+        SECRET_KEY="matrix",
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth",
+                        "rest_framework", "django_cognito_m2m"],
+        # Its middleware and DRF authentication catch authentication errors only: a token of
+        # a client outside the allowlist is a 500 there (with m2m-cognito's validator too).
+        # Its decorators answer 403, so the app uses those.
+        MIDDLEWARE=[],
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        COGNITO_M2M={
+            "REGION": cfg["region"],
+            "USER_POOL_ID": cfg["user_pool_id"],
+            "VALIDATOR_CLASS": "cognito_auth.compat.m2m_cognito.CognitoAccessTokenValidator",
+            "VALIDATOR_KWARGS": {"jwks_url": cfg["jwks_url"],
+                                 "allowed_client_ids": cfg["allowed_clients"]},
+        },
+        LOGGING_CONFIG=None,
+    )
+    django.setup()
+
+
 def main() -> None:
     framework, cfg_json = sys.argv[1], sys.argv[2]
     cfg = json.loads(cfg_json)
@@ -135,7 +164,10 @@ def main() -> None:
         print(f"PORT {port}", flush=True)
         server.run(sockets=[sock])
         return
-    configure_django(cfg, drf=framework == "drf")
+    if framework == "django-cognito-m2m":
+        configure_django_cognito_m2m(cfg)
+    else:
+        configure_django(cfg, drf=framework == "drf")
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
     from django.core.wsgi import get_wsgi_application
 
