@@ -30,9 +30,11 @@ rm -rf "$out/wheels"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps \
     "$out"/wheels/cognito_auth-*.whl
 
-# The shared web matrix's runner (a Rust binary of the test suite).
-(cd "$root" && cargo build --quiet --locked -p cognito-auth-testsuite --bin web_matrix)
-export COGNITO_TEST_WEB_MATRIX_BIN="$root/target/debug/web_matrix"
+# The Rust test suite's runners for other languages: the web matrix and the hostile-token
+# corpus.
+(cd "$root" && cargo build --quiet --locked -p cognito-auth-testsuite --bin web_matrix \
+    --bin hostile_tokens)
+export COGNITO_TEST_BIN_DIR="$root/target/debug"
 
 log "pytest python/tests"
 cd "$root/python/tests"

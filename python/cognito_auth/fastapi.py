@@ -20,7 +20,8 @@ the core's: 401 with ``WWW-Authenticate: Bearer`` (``error="invalid_token"`` for
 token), 403 with ``error="insufficient_scope"``, 503 when the keys cannot be fetched, JSON
 bodies ``{"detail": …}`` that never name a validator's internals.
 
-:class:`CognitoAuthMiddleware` authenticates every request of an ASGI app first (required
+:class:`CognitoAuthMiddleware` (from :mod:`cognito_auth.starlette`, for
+``app.add_middleware(CognitoAuthMiddleware, auth=auth)``) authenticates every request first (required
 mode: 401 before routing; permissive: anonymous requests pass) and the dependencies then
 read its principal.
 """
@@ -28,7 +29,7 @@ read its principal.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal
 
 from fastapi import HTTPException, Request
@@ -36,17 +37,11 @@ from fastapi.security import SecurityScopes
 
 from cognito_auth._native import Guard, VerifiedToken, Verifier
 from cognito_auth.exceptions import RequestRefused
+from cognito_auth.starlette import STATE_KEY as _STATE_KEY
+from cognito_auth.starlette import CognitoAuthMiddleware, Scope, header_values
 from cognito_auth.web import Authenticator
 
 __all__ = ["CognitoAuth", "CognitoAuthMiddleware"]
-
-_STATE_KEY = "cognito_auth.principal"
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def _http_error(refused: RequestRefused) -> HTTPException:
@@ -98,7 +93,7 @@ class CognitoAuth:
         return cls(PyVerifier.from_env(), **kwargs)
 
     def _values(self, scope: Scope) -> list[bytes]:
-        return [v for k, v in scope.get("headers", ()) if k == self._header]
+        return header_values(scope, self._header)
 
     async def _principal(self, request: Request) -> VerifiedToken | None:
         state = request.scope.get("state") or {}
@@ -176,31 +171,3 @@ class CognitoAuth:
             return principal
 
         return dependency
-
-
-class CognitoAuthMiddleware:
-    """Authenticates every HTTP request of an ASGI app (FastAPI, Starlette) before routing,
-    as the core's mode says; the principal (or ``None``) is put in ``request.state`` for the
-    :class:`CognitoAuth` dependencies."""
-
-    def __init__(self, app: ASGIApp, auth: CognitoAuth) -> None:
-        self.app = app
-        self.auth = auth
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        try:
-            principal = await self.auth.authenticator.aauthenticate(self.auth._values(scope))
-        except RequestRefused as refused:
-            headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                       for k, v in refused.headers.items()]
-            body = b"" if scope.get("method") == "HEAD" else refused.body
-            headers.append((b"content-length", str(len(refused.body)).encode()))
-            await send({"type": "http.response.start", "status": refused.status,
-                        "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return
-        scope.setdefault("state", {})[_STATE_KEY] = principal
-        await self.app(scope, receive, send)

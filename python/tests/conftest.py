@@ -45,12 +45,23 @@ def fresh_issuer() -> Iterator[LocalIssuer]:
         yield iss
 
 
-@pytest.fixture(scope="session")
-def web_matrix_bin() -> Path:
-    """The Rust runner of the shared web matrix (built by `cargo test --workspace`)."""
-    path = Path(os.environ.get("COGNITO_TEST_WEB_MATRIX_BIN", ROOT / "target/debug/web_matrix"))
+def test_bin(name: str) -> Path:
+    """A binary of the Rust test suite (scripts/test-python.sh builds them)."""
+    path = Path(os.environ.get("COGNITO_TEST_BIN_DIR", ROOT / "target/debug")) / name
     if not path.exists():
         if REQUIRE:
-            pytest.fail(f"{path} is missing: build it with cargo build -p cognito-auth-testsuite")
+            pytest.fail(f"{path} is missing: cargo build -p cognito-auth-testsuite --bins")
         pytest.skip(f"{path} is missing")
     return path
+
+
+@pytest.fixture(scope="session")
+def web_matrix_bin() -> Path:
+    """The Rust runner of the shared web matrix."""
+    return test_bin("web_matrix")
+
+
+@pytest.fixture(scope="session")
+def hostile_tokens_bin() -> Path:
+    """The Rust corpus of malformed and forged tokens, as JSON."""
+    return test_bin("hostile_tokens")

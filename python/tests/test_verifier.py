@@ -6,7 +6,9 @@ import asyncio
 import base64
 import datetime as dt
 import json
+import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -260,6 +262,39 @@ def test_hostile_tokens_raise_typed_errors(issuer: LocalIssuer) -> None:
                 wrong.append(f"{name}: {e.reason}, expected {reason}")
         except Exception as e:  # noqa: BLE001 - the point: nothing else may escape
             wrong.append(f"{name}: {type(e).__name__}: {e}")
+    assert wrong == []
+
+
+KINDS: dict[str, type[TokenError]] = {
+    "not_authenticated": NotAuthenticated,
+    "forbidden": Forbidden,
+    "unavailable": KeysUnavailable,
+}
+
+
+def test_rust_corpus_raises_typed_errors(hostile_tokens_bin: Path) -> None:
+    """Every case of the Rust crate's corpus (crates/cognito-auth-testsuite/src/hostile.rs),
+    judged by the same verifier settings from Python: the right exception class and reason,
+    never another exception, never a crash."""
+    doc = json.loads(subprocess.run([str(hostile_tokens_bin)], check=True,
+                                    capture_output=True, text=True).stdout)
+    v = Verifier(issuer=doc["issuer"], jwks_json=doc["jwks"], token_use="access",
+                 allowed_clients=[doc["client"]], scopes=[doc["scope"]])
+    assert len(doc["cases"]) >= 80
+    wrong = []
+    for case in doc["cases"]:
+        expected = KINDS[case["kind"]]
+        try:
+            v.verify(case["token"])
+            wrong.append(f"{case['name']}: accepted")
+        except TokenError as e:
+            if not isinstance(e, expected) or e.reason != case["reason"]:
+                wrong.append(f"{case['name']}: {type(e).__name__}/{e.reason}, expected "
+                             f"{expected.__name__}/{case['reason']}")
+            if case["token"] and case["token"] in str(e):
+                wrong.append(f"{case['name']}: the message holds the token")
+        except Exception as e:  # noqa: BLE001 - the point: nothing else may escape
+            wrong.append(f"{case['name']}: {type(e).__name__}: {e}")
     assert wrong == []
 
 

@@ -1,16 +1,91 @@
-//! The corpus of malformed and forged tokens, each with the reason it must be rejected for.
+//! The corpus of malformed and forged tokens, each with the reason it must be rejected for:
+//! the core's bad-input tests and the Python package's tests (through the `hostile_tokens`
+//! binary) run the same cases.
+//!
+//! The verifier the reasons assume: the issuer's keys, `token_use = access`, allowed client
+//! [`CLIENT`], required scope [`SCOPE`] (see [`verifier`]).
 
-use super::*;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use cognito_auth::verify::{ErrorKind, Reason, TokenUse, Verifier};
+use cognito_auth_testkit::{LocalIssuer, Signing, TokenBuilder, now};
+use serde_json::json;
 
-pub(crate) fn corpus() -> Vec<(&'static str, String, ErrorKind, Reason)> {
-    let f = fixture();
-    let kid = f.issuer.current_key().kid().to_owned();
+use ErrorKind::{Forbidden as F, NotAuthenticated as N};
+use Reason as R;
+
+/// The app client the corpus's verifier allows.
+pub const CLIENT: &str = "good-client";
+/// The scope the corpus's verifier requires.
+pub const SCOPE: &str = "api/read";
+
+/// One case: name, token, expected kind and reason.
+pub type Case = (&'static str, String, ErrorKind, Reason);
+
+/// The verifier every case is judged by (offline keys: it never waits).
+pub fn verifier(issuer: &LocalIssuer) -> Verifier {
+    Verifier::builder()
+        .issuer(issuer.issuer())
+        .jwks_json(issuer.jwks_json())
+        .token_use(TokenUse::Access)
+        .allowed_clients([CLIENT])
+        .required_scopes([SCOPE])
+        .build()
+        .expect("the corpus verifier builds")
+}
+
+fn flip_char(s: &str, idx: usize) -> String {
+    let mut b = s.as_bytes().to_vec();
+    b[idx] = if b[idx] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(b).expect("ASCII")
+}
+
+/// The same bytes with the unused low bits of the last base64 character set: a second spelling
+/// that strict decoders must refuse.
+fn non_canonical(b64: &str) -> String {
+    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let last = *b64.as_bytes().last().expect("not empty");
+    let v = ALPHA.iter().position(|&c| c == last).expect("base64url");
+    let mut out = b64[..b64.len() - 1].to_owned();
+    out.push(ALPHA[v | 1] as char);
+    out
+}
+
+/// Every case, built from tokens of `issuer`.
+pub fn corpus(issuer: &LocalIssuer) -> Vec<Case> {
+    let seg = |json: &str| B64.encode(json);
+    let header_ok = || json!({"kid": issuer.current_key().kid(), "alg": "RS256"}).to_string();
+    let claims_ok = || {
+        let n = now();
+        json!({
+            "sub": CLIENT, "token_use": "access", "scope": SCOPE, "auth_time": n,
+            "iss": issuer.issuer(), "exp": n + 3600, "iat": n, "version": 2,
+            "jti": "j", "client_id": CLIENT
+        })
+    };
+    let with_claim = |name: &str, value: serde_json::Value| {
+        let mut c = claims_ok();
+        c[name] = value;
+        c.to_string()
+    };
+    let without_claim = |name: &str| {
+        let mut c = claims_ok();
+        if let Some(o) = c.as_object_mut() {
+            o.remove(name);
+        }
+        c.to_string()
+    };
+    let signed = |header: &str, payload: &str| {
+        TokenBuilder::sign_raw(header, payload, &issuer.current_key())
+    };
+    let good = || issuer.access_token().client_id(CLIENT).scopes([SCOPE]);
+    let kid = issuer.current_key().kid().to_owned();
     let valid = good().sign();
     let parts: Vec<&str> = valid.split('.').collect();
     let (h, p, s) = (parts[0], parts[1], parts[2]);
-    let attacker = f.issuer.other_key();
+    let attacker = issuer.other_key();
     let attacker_jwk = attacker.jwk();
-    let (n_bytes, _) = f.issuer.current_key().public_components();
+    let (n_bytes, _) = issuer.current_key().public_components();
     let deep = "[".repeat(100) + &"]".repeat(100);
     vec![
         ("empty", String::new(), N, R::Malformed),
@@ -411,9 +486,7 @@ pub(crate) fn corpus() -> Vec<(&'static str, String, ErrorKind, Reason)> {
         ),
         (
             "iss with trailing slash",
-            good()
-                .issuer(&format!("{}/", fixture().issuer.issuer()))
-                .sign(),
+            good().issuer(&format!("{}/", issuer.issuer())).sign(),
             N,
             R::WrongIssuer,
         ),
