@@ -355,3 +355,43 @@ async def test_averify_does_not_block_the_loop(fresh_issuer: LocalIssuer) -> Non
     stop.set()
     await task
     assert ticks > 0
+
+
+def test_forked_child_gets_its_own_runtime(fresh_issuer: LocalIssuer) -> None:
+    """gunicorn --preload forks a process whose I/O runtime already ran: the child must
+    fetch keys and tokens on a runtime of its own, not wait on threads it does not have."""
+    import os
+    import time
+
+    parent = make(fresh_issuer)
+    assert parent.verify(fresh_issuer.access_token(client_id="worker"))  # runtime started
+    token = fresh_issuer.access_token(client_id="worker", claims={"n": 1})
+    fresh_issuer.rotate_key()
+    rotated = fresh_issuer.access_token(client_id="worker", claims={"n": 2})
+    pid = os.fork()
+    if pid == 0:  # the child: keys fetched over HTTP by a new verifier and the parent's
+        code = 1
+        try:
+            child = make(fresh_issuer)
+            code = 0 if child.verify(token).claims["n"] == 1 else 2
+            code = code or (0 if parent.verify(rotated).claims["n"] == 2 else 4)
+            src = TokenSourceForFork(fresh_issuer)
+            code = code or (0 if src.token().access_token else 3)
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            raise AssertionError("the forked child hung")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def TokenSourceForFork(issuer: LocalIssuer) -> cognito_auth.TokenSource:  # noqa: N802
+    return cognito_auth.TokenSource(token_url=issuer.token_url, client_id="worker",
+                                    client_secret="worker-secret")

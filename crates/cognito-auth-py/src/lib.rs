@@ -21,6 +21,7 @@ mod web;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    runtime::install_fork_handler();
     m.add_class::<verify::Verifier>()?;
     m.add_class::<verify::VerifiedToken>()?;
     m.add_class::<m2m::TokenSource>()?;

@@ -85,6 +85,7 @@ impl TokenSource {
             // `COGNITO_CLIENT_ID`, `COGNITO_CLIENT_SECRET`, `COGNITO_SCOPES` and, for the
             // fleet cache, `COGNITO_M2M_REDIS_URL`.
             let client = M2mClientBuilder::from_env()
+                .http_config(runtime::http_config()?)
                 .build()
                 .map_err(|e| m2m_error(py, &e))?;
             let redis = std::env::var("COGNITO_M2M_REDIS_URL")
@@ -115,7 +116,10 @@ impl TokenSource {
         if let Some(s) = scopes_of(scopes)? {
             b = b.default_scopes(s);
         }
-        let client = b.build().map_err(|e| m2m_error(py, &e))?;
+        let client = b
+            .http_config(runtime::http_config()?)
+            .build()
+            .map_err(|e| m2m_error(py, &e))?;
         build_source(py, client, redis_url, redis_ca_file, refresh_at)
     }
 

@@ -1,26 +1,74 @@
 //! One Tokio runtime for the module: JWKS and token requests, background refreshes, and the
-//! work behind asyncio calls run on its two worker threads.
+//! work behind asyncio calls run on its two worker threads. A forked child starts its own.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-static RUNTIME: OnceLock<std::io::Result<tokio::runtime::Runtime>> = OnceLock::new();
+/// A runtime and the fork generation it was started in.
+struct Owned {
+    generation: u64,
+    runtime: tokio::runtime::Runtime,
+}
 
-/// The module's runtime, started on first use.
+static RUNTIME: std::sync::Mutex<Option<&'static Owned>> = std::sync::Mutex::new(None);
+static CURRENT: std::sync::atomic::AtomicPtr<Owned> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+/// Bumped in the child of every `fork()` (`pthread_atfork`): a runtime started before the
+/// fork has no threads in the child (gunicorn `--preload`, multiprocessing's fork), so the
+/// child starts its own.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn after_fork_in_child() {
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Registers the fork handler (once, when the module is imported).
+pub(crate) fn install_fork_handler() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: the handler only increments an atomic, which is async-signal-safe.
+        unsafe {
+            libc::pthread_atfork(None, None, Some(after_fork_in_child));
+        }
+    });
+}
+
+/// The module's runtime, started on first use (and again in a forked child).
 pub(crate) fn get() -> PyResult<&'static tokio::runtime::Runtime> {
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("cognito-auth")
-                .enable_all()
-                .build()
-        })
-        .as_ref()
-        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the I/O runtime: {e}")))
+    let generation = GENERATION.load(Ordering::Acquire);
+    let current = CURRENT.load(Ordering::Acquire);
+    // SAFETY: `CURRENT` only ever holds a leaked `&'static Owned` (or null).
+    if let Some(owned) = unsafe { current.as_ref() }
+        && owned.generation == generation
+    {
+        return Ok(&owned.runtime);
+    }
+    let mut slot = RUNTIME
+        .lock()
+        .map_err(|_| PyRuntimeError::new_err("the I/O runtime's lock is poisoned"))?;
+    if let Some(owned) = *slot
+        && owned.generation == generation
+    {
+        return Ok(&owned.runtime);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("cognito-auth")
+        .enable_all()
+        .build()
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the I/O runtime: {e}")))?;
+    // Leaked on purpose: a runtime inherited through fork() has no threads to join, so it is
+    // never dropped; one runtime per process generation.
+    let owned: &'static Owned = Box::leak(Box::new(Owned {
+        generation,
+        runtime,
+    }));
+    *slot = Some(owned);
+    CURRENT.store(owned as *const Owned as *mut Owned, Ordering::Release);
+    Ok(&owned.runtime)
 }
 
 /// Runs the future `make` returns to completion with the GIL released (the future is made
@@ -64,4 +112,23 @@ where
         });
     });
     Ok(())
+}
+
+/// The HTTP settings of every object this module builds: one client that never keeps an idle
+/// connection. A pooled connection belongs to the runtime that opened it, which a forked
+/// child does not have; key and token requests are rare (once per key rotation or token
+/// lifetime), so a new connection each time costs nothing that matters.
+pub(crate) fn http_config() -> PyResult<cognito_auth::HttpConfig> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(c) = CLIENT.get() {
+        return Ok(cognito_auth::HttpConfig::default().client(c.clone()));
+    }
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("cognito-auth-python/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(0)
+        .build()
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot build the HTTP client: {e}")))?;
+    Ok(cognito_auth::HttpConfig::default().client(CLIENT.get_or_init(|| client).clone()))
 }

@@ -59,8 +59,9 @@ impl Verifier {
     ) -> PyResult<Self> {
         if _from_env {
             // `Verifier.from_env()`: every setting from the `COGNITO_*` variables.
+            let http = runtime::http_config()?;
             let inner = VerifierBuilder::from_env()
-                .and_then(VerifierBuilder::build)
+                .and_then(|b| b.http_config(http).build())
                 .map_err(|e| config_error(py, &e))?;
             return Ok(Verifier { inner });
         }
@@ -104,7 +105,9 @@ impl Verifier {
             ..AuthConfig::default()
         };
         let mut b: VerifierBuilder = cfg.verifier_builder().map_err(|e| config_error(py, &e))?;
-        b = b.leeway(Duration::from_secs_f64(leeway));
+        b = b
+            .leeway(Duration::from_secs_f64(leeway))
+            .http_config(runtime::http_config()?);
         if let Some(s) = string_list(scopes)? {
             b = b.required_scopes(s);
         }

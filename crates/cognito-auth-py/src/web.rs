@@ -58,8 +58,30 @@ impl Authenticator {
         let cfg: AuthConfig = serde_json::from_str(config_json)
             .map_err(|e| config_message(py, &format!("invalid settings: {e}")))?;
         let inner = match verifier {
+            // Settings that configure the verifier are refused with a given verifier.
             Some(v) => cfg.authenticator_with(v.inner.clone()),
-            None => cfg.authenticator(),
+            None => {
+                let http = runtime::http_config()?;
+                cfg.verifier_builder()
+                    .and_then(|b| b.http_config(http).build())
+                    .and_then(|verifier| {
+                        // The verifier is built: what remains of the settings is the web part.
+                        AuthConfig {
+                            region: None,
+                            user_pool_id: None,
+                            issuer: None,
+                            jwks_url: None,
+                            jwks_json: None,
+                            jwks_file: None,
+                            replica_regions: Vec::new(),
+                            token_use: None,
+                            audience: None,
+                            leeway_seconds: AuthConfig::default().leeway_seconds,
+                            ..cfg
+                        }
+                        .authenticator_with(verifier)
+                    })
+            }
         }
         .map_err(|e| config_error(py, &e))?;
         Ok(Authenticator { inner })
