@@ -4,9 +4,10 @@
 # 1. Verification from Python (python/benches/bench_verify.py): distinct tokens per token,
 #    ours against m2m-cognito 0.1.5 on the same tokens and keys; a reused token per call;
 #    4 threads against 1 on distinct tokens.
-# 2. Server CPU of a DRF view protected by our authentication against the same view
-#    unprotected, and the same for django-cognito-m2m 0.3.0 (python/benches/drf_cpu.sh:
-#    gunicorn on one core, wrk on the other, CPU from /proc).
+# 2. A DRF view protected by our authentication against the same view unprotected, and the
+#    same for django-cognito-m2m 0.3.0: instructions per request of DRF's request path by
+#    callgrind (python/benches/drf_instructions.sh), and server CPU under load
+#    (python/benches/drf_cpu.sh: gunicorn on one core, wrk on the other, CPU from /proc).
 #
 # Builds a release wheel into .cache/venv-bench (with gunicorn) and installs wrk when missing.
 set -euo pipefail
@@ -14,6 +15,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/.cache/venv-bench"
 log() { printf '==> %s\n' "$*" >&2; }
 
+command -v valgrind >/dev/null 2>&1 || {
+    sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_=sudo
+    $sudo_ apt-get install -y -qq valgrind >/dev/null 2>&1 || { $sudo_ apt-get update -qq; $sudo_ apt-get install -y -qq valgrind >/dev/null; }
+}
 command -v wrk >/dev/null 2>&1 || {
     log "installing wrk"
     sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_=sudo
@@ -34,5 +39,5 @@ log "minting 20,000 distinct tokens"
 log "verification from Python"
 "$venv/bin/python" "$root/python/benches/bench_verify.py" "$out/tokens"
 log "DRF server CPU"
-"$venv/bin/python" "$root/python/benches/bench_drf.py" "$venv"
+"$venv/bin/python" "$root/python/benches/bench_drf.py" "$venv"  # instructions, then server CPU
 rm -rf "$out"

@@ -26,6 +26,7 @@ from rest_framework.request import Request
 
 from cognito_auth._native import Guard, VerifiedToken
 from cognito_auth.django import conf
+from cognito_auth.django.user_mapping import map_principal_to_user
 from cognito_auth.django.utils import (
     _DONE,
     _underlying,
@@ -64,8 +65,11 @@ class CognitoAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, VerifiedToken] | None:
         underlying = _underlying(request)
+        mapped: Any = None
         if getattr(underlying, _DONE, False):
             principal = get_service_principal(request)
+            if principal is not None:
+                mapped = map_principal_to_user(principal)
         else:
             value = underlying.META.get(conf.meta_key())
             try:
@@ -75,16 +79,10 @@ class CognitoAuthentication(BaseAuthentication):
                 raise CognitoAPIException(refused) from None
             setattr(underlying, _DONE, True)
             if principal is not None:
-                attach_principal(request, principal)
+                mapped = attach_principal(request, principal)
         if principal is None:
             return None
-        from django.contrib.auth.models import AnonymousUser
-
-        from cognito_auth.django.user_mapping import map_principal_to_user
-
-        mapped = map_principal_to_user(principal)
-        user = mapped if mapped is not None else AnonymousUser()
-        return (user, principal)
+        return (mapped if mapped is not None else _anonymous(), principal)
 
     def authenticate_header(self, request: Request) -> str:
         refusal = conf.get_authenticator().refusal("not_authenticated")
@@ -94,6 +92,20 @@ class CognitoAuthentication(BaseAuthentication):
 
 #: django-cognito-m2m's name.
 CognitoM2MAuthentication = CognitoAuthentication
+
+
+def _anonymous() -> Any:
+    # Imported on first use: auth's models need the app registry, which importing this
+    # module (from settings, say) must not.
+    global _ANONYMOUS
+    if _ANONYMOUS is None:
+        from django.contrib.auth.models import AnonymousUser
+
+        _ANONYMOUS = AnonymousUser
+    return _ANONYMOUS()
+
+
+_ANONYMOUS: Any = None
 
 
 def _check(request: Request, guard: Guard) -> bool:

@@ -29,7 +29,7 @@ _pending: dict[str, tuple[int, float]] = {}
 
 def record(principal: VerifiedToken) -> None:
     """Counts one authentication of the principal's client; writes when due."""
-    if not conf.get_setting("TRACK_CLIENT_ACTIVITY"):
+    if not conf.values()["TRACK_CLIENT_ACTIVITY"]:
         return
     interval = float(conf.get_setting("ACTIVITY_INTERVAL") or 0)
     now = time.monotonic()

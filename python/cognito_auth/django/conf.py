@@ -69,10 +69,28 @@ def get_setting(name: str) -> Any:
 
 def meta_key() -> str:
     """The ``request.META`` key of the token's header."""
-    name = str(get_setting("HEADER_NAME") or "Authorization")
-    if name.upper().startswith("HTTP_"):
-        return name.upper()
-    return "HTTP_" + name.upper().replace("-", "_")
+    cached = _cache.get("meta_key")
+    if cached is None:
+        name = str(get_setting("HEADER_NAME") or "Authorization")
+        if name.upper().startswith("HTTP_"):
+            cached = name.upper()
+        else:
+            cached = "HTTP_" + name.upper().replace("-", "_")
+        _cache["meta_key"] = cached
+    key: str = cached
+    return key
+
+
+def principal_attrs() -> tuple[str, ...]:
+    """The request attributes the principal is put on and read from."""
+    cached = _cache.get("attrs")
+    if cached is None:
+        names = ["service_principal", "auth", get_setting("REQUEST_PRINCIPAL_ATTR"),
+                 get_setting("REQUEST_AUTH_ATTR")]
+        cached = tuple(dict.fromkeys(n for n in names if n))
+        _cache["attrs"] = cached
+    attrs: tuple[str, ...] = cached
+    return attrs
 
 
 def get_authenticator() -> Authenticator:

@@ -80,6 +80,9 @@ def _lookup(field: str, value: Any) -> Any:
 
 def map_principal_to_user(principal: VerifiedToken) -> Any:
     """The mapped user, a proxy user, or ``None`` (leave ``request.user`` alone)."""
+    settings = conf.values()
+    if not settings["USER_MAPPING_ENABLED"] and not settings["RETURN_USER_PROXY"]:
+        return None
     if conf.get_setting("USER_MAPPING_ENABLED"):
         strategy = conf.get_setting("USER_MAPPING_STRATEGY")
         field = conf.get_setting("USER_MAPPING_FIELD")

@@ -11,6 +11,8 @@ from cognito_auth._native import Guard, VerifiedToken
 from cognito_auth.exceptions import RequestRefused
 
 from . import conf
+from .activity import record
+from .user_mapping import map_principal_to_user
 
 __all__ = [
     "ResponseFactory",
@@ -36,13 +38,15 @@ def _underlying(request: Any) -> Any:
 
 def get_service_principal(request: Any) -> VerifiedToken | None:
     """The principal attached to ``request`` (a Django or DRF request), if any."""
+    attrs = conf.principal_attrs()
     for r in (request, _underlying(request)):
-        d = getattr(r, "__dict__", {})
-        for name in ("service_principal", "auth", conf.get_setting("REQUEST_PRINCIPAL_ATTR"),
-                     conf.get_setting("REQUEST_AUTH_ATTR")):
-            if name and isinstance(d.get(name), VerifiedToken):
-                principal: VerifiedToken = d[name]
-                return principal
+        d = getattr(r, "__dict__", None)
+        if not d:
+            continue
+        for name in attrs:
+            value = d.get(name)
+            if isinstance(value, VerifiedToken):
+                return value
     return None
 
 
@@ -63,24 +67,21 @@ def is_machine_authenticated(request: Any) -> bool:
     return get_service_principal(request) is not None
 
 
-def attach_principal(request: Any, principal: VerifiedToken) -> VerifiedToken:
+def attach_principal(request: Any, principal: VerifiedToken) -> Any:
     """Puts the principal on ``request.service_principal``, ``request.auth`` and the
-    configured attribute names; maps it to a user when configured; records activity."""
-    from .activity import record
-    from .user_mapping import map_principal_to_user
-
-    names = {"service_principal", "auth", conf.get_setting("REQUEST_PRINCIPAL_ATTR"),
-             conf.get_setting("REQUEST_AUTH_ATTR")}
-    targets = {id(request): request, id(_underlying(request)): _underlying(request)}
-    for r in targets.values():
-        for name in filter(None, names):
+    configured attribute names; maps it to a user when configured (and sets
+    ``request.user``); records activity. Returns the mapped user, or ``None``."""
+    underlying = _underlying(request)
+    targets = (request,) if underlying is request else (request, underlying)
+    for r in targets:
+        for name in conf.principal_attrs():
             setattr(r, name, principal)
     user = map_principal_to_user(principal)
     if user is not None:
-        for r in targets.values():
+        for r in targets:
             r.user = user
     record(principal)
-    return principal
+    return user
 
 
 def authenticate(request: Any) -> VerifiedToken | None:
@@ -133,6 +134,17 @@ def ordered(values: Iterable[str] | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(str(v) for v in items if v)) or None
 
 
+def _key(values: Any) -> Any:
+    # Cheap, order-preserving identity of a requirement (sets compare as sets).
+    if values is None:
+        return None
+    if isinstance(values, (set, frozenset)):
+        return frozenset(values)
+    if isinstance(values, str):
+        return (values,)
+    return tuple(values)
+
+
 def guard_for(
     *,
     scopes: Iterable[str] | None = None,
@@ -140,25 +152,29 @@ def guard_for(
     method_scopes: Mapping[str, Iterable[str]] | None = None,
     clients: Iterable[str] | None = None,
 ) -> Guard:
-    """A guard (cached per distinct requirement)."""
-    scope_t = ordered(scopes)
-    methods_t = (
-        tuple((m.upper(), ordered(s) or ()) for m, s in method_scopes.items())
-        if method_scopes is not None
-        else None
+    """A guard for these requirements, built once per distinct requirement and cached (the
+    per-request cost is a dictionary lookup)."""
+    key = (
+        _key(scopes),
+        scope_match,
+        tuple((m, _key(s)) for m, s in method_scopes.items()) if method_scopes else None,
+        _key(clients),
     )
-    clients_t = ordered(clients)
-    key = (scope_t, scope_match, methods_t, clients_t)
     cached = _guards.get(key)
-    if cached is None:
-        cached = Guard(
-            scopes=list(scope_t) if scope_t else None,
-            scope_match=scope_match,  # type: ignore[arg-type]
-            method_scopes={m: list(s) for m, s in methods_t} if methods_t is not None else None,
-            clients=list(clients_t) if clients_t else None,
-        )
-        if len(_guards) < 4096:
-            _guards[key] = cached
+    if cached is not None:
+        return cached
+    scope_t = ordered(scopes)
+    clients_t = ordered(clients)
+    cached = Guard(
+        scopes=list(scope_t) if scope_t else None,
+        scope_match=scope_match,  # type: ignore[arg-type]
+        method_scopes={m.upper(): list(ordered(s) or ()) for m, s in method_scopes.items()}
+        if method_scopes is not None
+        else None,
+        clients=list(clients_t) if clients_t else None,
+    )
+    if len(_guards) < 4096:
+        _guards[key] = cached
     return cached
 
 
