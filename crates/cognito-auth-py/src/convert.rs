@@ -88,3 +88,18 @@ pub(crate) fn string_list(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<V
     }
     Ok(Some(out))
 }
+
+/// The scopes, sorted, for a `repr()`.
+pub(crate) fn sorted_scopes(scopes: &cognito_auth::verify::ScopeSet) -> Vec<&str> {
+    let mut v: Vec<&str> = scopes.iter().collect();
+    v.sort_unstable();
+    v
+}
+
+/// A `__hash__` of a token's text (equal tokens, equal hashes).
+pub(crate) fn hash_text(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}

@@ -7,7 +7,7 @@ use cognito_auth_redis::{RedisStoreConfig, RedisTokenStore};
 use pyo3::prelude::*;
 use pyo3::types::PyFrozenSet;
 
-use crate::convert::{frozenset, string_list, utc_datetime};
+use crate::convert::{frozenset, hash_text, sorted_scopes, string_list, utc_datetime};
 use crate::errors::{config_message, m2m_error};
 use crate::runtime;
 
@@ -247,8 +247,7 @@ impl AccessToken {
         self.token.is_expired()
     }
     fn __repr__(&self) -> String {
-        let mut scopes: Vec<&str> = self.token.scopes().iter().collect();
-        scopes.sort_unstable();
+        let scopes = sorted_scopes(self.token.scopes());
         format!(
             "AccessToken(token_type={:?}, scopes={scopes:?}, expires_in={}, access_token=<redacted>)",
             self.token.token_type(),
@@ -262,9 +261,6 @@ impl AccessToken {
             .unwrap_or(false)
     }
     fn __hash__(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.token.secret().hash(&mut h);
-        h.finish()
+        hash_text(self.token.secret())
     }
 }

@@ -7,7 +7,7 @@ use cognito_auth::web::{AuthConfig, ServicePrincipal};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::convert::{frozenset, json_to_py, string_list, utc_datetime};
+use crate::convert::{frozenset, hash_text, json_to_py, sorted_scopes, string_list, utc_datetime};
 use crate::errors::{config_error, config_message, verify_error};
 use crate::runtime;
 
@@ -299,8 +299,7 @@ impl VerifiedToken {
         true
     }
     fn __repr__(&self) -> String {
-        let mut scopes: Vec<&str> = self.principal.scopes().iter().collect();
-        scopes.sort_unstable();
+        let scopes = sorted_scopes(self.principal.scopes());
         format!(
             "VerifiedToken(client_id={:?}, sub={:?}, token_use={:?}, scopes={:?}, groups={:?}, exp={})",
             self.principal.client_id(),
@@ -318,9 +317,6 @@ impl VerifiedToken {
             .unwrap_or(false)
     }
     fn __hash__(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.principal.token().raw_token().hash(&mut h);
-        h.finish()
+        hash_text(self.principal.token().raw_token())
     }
 }
