@@ -136,6 +136,42 @@ def test_user_mapping(client: Client, settings: Any, cognito: dict[str, Any],
         assert client.get("/u", **token).content == b"ServicePrincipalProxyUser:worker"
 
 
+def map_by_callable(principal: VerifiedToken) -> Any:
+    return User.objects.filter(username=f"svc-{principal.client_id}").first()
+
+
+class MapByClass:
+    def map_principal_to_user(self, principal: VerifiedToken) -> Any:
+        return User.objects.filter(email=principal.claims.get("owner")).first()
+
+
+def test_user_mapping_strategies(client: Client, settings: Any, cognito: dict[str, Any],
+                                 issuer: LocalIssuer) -> None:
+    from django.test.utils import override_settings
+    from django.urls import path
+
+    def view(request: Any) -> HttpResponse:
+        return HttpResponse(str(getattr(request, "user", "none")))
+
+    User.objects.create(username="svc-worker")
+    User.objects.create(username="owned", email="ops@example.com")
+    urls = type("urls", (), {"urlpatterns": [path("u", view)]})
+    token = bearer(issuer.access_token(client_id="worker", claims={"owner": "ops@example.com"}))
+    with override_settings(ROOT_URLCONF=urls):
+        configure(settings, USER_MAPPING_ENABLED=True, USER_MAPPING_STRATEGY="claim_field",
+                  USER_MAPPING_FIELD="email", USER_MAPPING_CLAIM="owner")
+        assert client.get("/u", **token).content == b"owned"
+        configure(settings, USER_MAPPING_STRATEGY="callable",
+                  USER_MAPPING_CALLABLE="test_django.map_by_callable")
+        assert client.get("/u", **token).content == b"svc-worker"
+        configure(settings, USER_MAPPING_STRATEGY="class",
+                  USER_MAPPING_CLASS="test_django.MapByClass")
+        assert client.get("/u", **token).content == b"owned"
+        configure(settings, USER_MAPPING_STRATEGY="claim_field", USER_MAPPING_CLAIM=None)
+        with pytest.raises(ConfigurationError):
+            client.get("/u", **token)
+
+
 def test_activity_is_recorded_and_coalesced(client: Client, settings: Any,
                                             cognito: dict[str, Any],
                                             issuer: LocalIssuer) -> None:
