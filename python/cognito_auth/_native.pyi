@@ -11,6 +11,11 @@ _Strings = str | Iterable[str]
 _Done = Callable[[bool, Any], None]
 
 class Verifier:
+    """Verifies Cognito access or ID tokens against the pool's JWKS: RS256 only, issuer,
+    ``token_use``, client rule, audience, scopes, groups, leeway. Thread-safe; one key cache and
+    one verified-token cache shared by every thread. ``token_use`` and a client rule
+    (``allowed_clients`` or ``any_client=True``) are required."""
+
     def __init__(
         self,
         *,
@@ -33,17 +38,27 @@ class Verifier:
     ) -> None: ...
     @classmethod
     def from_env(cls) -> Verifier: ...
-    def verify(self, token: str) -> VerifiedToken: ...
-    def verify_now(self, token: str) -> VerifiedToken | None: ...
+    def verify(self, token: str) -> VerifiedToken:
+        """The token's claims, or raises ``NotAuthenticated`` (401), ``Forbidden`` (403:
+        ``InsufficientScope``, ``ClientNotAllowed``) or ``KeysUnavailable`` (503). The GIL is
+        released while keys are fetched or a signature checked."""
+    def verify_now(self, token: str) -> VerifiedToken | None:
+        """The answer for a token verified before (a cache lookup that never waits), or
+        ``None``: then call ``verify``."""
     def _verify_in_background(self, token: str, done: _Done) -> None: ...
-    def hydrate(self) -> None: ...
-    def add_keys(self, issuer: str, jwks_json: str) -> int: ...
+    def hydrate(self) -> None:
+        """Fetches the signing keys now (they are fetched on first use otherwise)."""
+    def add_keys(self, issuer: str, jwks_json: str) -> int:
+        """Adds the keys of a JWKS document for ``issuer``; returns how many were added."""
     @property
     def issuers(self) -> list[str]: ...
     def cache_stats(self) -> dict[str, int]: ...
 
 @final
 class VerifiedToken:
+    """A verified token: the caller of a request (``ServicePrincipal``). Immutable; its
+    ``repr()`` never shows the token."""
+
     @property
     def client_id(self) -> str: ...
     @property
@@ -75,6 +90,10 @@ class VerifiedToken:
     def __eq__(self, other: object) -> bool: ...
 
 class TokenSource:
+    """Client-credentials tokens for one app client: cached, refreshed ahead of expiry, one
+    request however many threads ask, ``Retry-After`` honoured, optionally one token for a
+    fleet through Redis (``redis_url``)."""
+
     def __init__(
         self,
         *,
@@ -89,10 +108,15 @@ class TokenSource:
     ) -> None: ...
     @classmethod
     def from_env(cls) -> TokenSource: ...
-    def token(self, scopes: _Strings | None = None) -> AccessToken: ...
+    def token(self, scopes: _Strings | None = None) -> AccessToken:
+        """A valid token for ``scopes`` (default: the source's). Raises
+        ``TokenRequestError`` / ``ThrottledError``."""
     def _token_in_background(self, scopes: _Strings | None, done: _Done) -> None: ...
-    def token_rejected(self, token: AccessToken) -> bool: ...
-    def invalidate(self) -> None: ...
+    def token_rejected(self, token: AccessToken) -> bool:
+        """A resource server answered 401 to ``token``: drop it; ``True`` when a retry with a
+        new token is worthwhile (at most one refetch per 30 s per scope set)."""
+    def invalidate(self) -> None:
+        """Drops every cached token."""
     @property
     def token_url(self) -> str: ...
     @property
@@ -100,6 +124,8 @@ class TokenSource:
 
 @final
 class AccessToken:
+    """A client-credentials access token; ``repr()`` and ``str()`` never show it."""
+
     @property
     def access_token(self) -> str: ...
     @property
@@ -118,6 +144,9 @@ class AccessToken:
     def __eq__(self, other: object) -> bool: ...
 
 class Authenticator:
+    """The core's request authenticator: header values in, the principal (or ``None`` when
+    anonymous in permissive mode) out, or ``RequestRefused`` carrying the response."""
+
     def __init__(self, config_json: str, verifier: Verifier | None = None) -> None: ...
     def authenticate(self, headers: Iterable[str | bytes] | None) -> VerifiedToken | None: ...
     def authenticate_now(
@@ -136,6 +165,9 @@ class Authenticator:
 
 @final
 class Guard:
+    """A route's requirements (scopes all/any, per-method scopes with ``HEAD`` as ``GET``,
+    groups, clients); ``check`` raises ``RequestRefused`` with the core's response."""
+
     def __init__(
         self,
         *,
@@ -153,6 +185,9 @@ class Guard:
 
 @final
 class LocalIssuer:
+    """A Cognito-shaped issuer on 127.0.0.1 for tests: JWKS, ``/oauth2/token``, real RS256
+    signatures, forged tokens on request, fault injection, request counters."""
+
     def __init__(
         self,
         *,
