@@ -84,6 +84,7 @@ class CognitoAuth:
         # The verifier decides the client rule; a web allowlist narrows it for guards.
         self.authenticator = Authenticator(json.dumps(config), verifier)
         self._header = header_name.lower().encode("latin-1")
+        self._guards: dict[tuple[tuple[str, ...], str], Guard] = {}
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> CognitoAuth:
@@ -111,23 +112,31 @@ class CognitoAuth:
         except RequestRefused as refused:
             raise _http_error(refused) from None
 
+    def _scopes_guard(self, scopes: list[str], match: Literal["all", "any"]) -> Guard:
+        # One guard per distinct scope list, built on first use (not per request).
+        key = (tuple(scopes), match)
+        guard = self._guards.get(key)
+        if guard is None:
+            guard = Guard(scopes=scopes or None, scope_match=match)
+            if len(self._guards) < 1024:
+                self._guards[key] = guard
+        return guard
+
+    async def _require(self, request: Request, guard: Guard) -> VerifiedToken:
+        principal = await self._principal(request)
+        self._check(guard, principal, request.method)
+        assert principal is not None  # a guard refuses anonymous requests
+        return principal
+
     async def __call__(
         self, request: Request, security_scopes: SecurityScopes
     ) -> VerifiedToken:
         """The principal, with every scope of ``Security(auth, scopes=[...])``."""
-        principal = await self._principal(request)
-        self._check(Guard(scopes=security_scopes.scopes or None, scope_match="all"), principal,
-                    request.method)
-        assert principal is not None  # the guard refuses anonymous requests
-        return principal
+        return await self._require(request, self._scopes_guard(security_scopes.scopes, "all"))
 
     async def any(self, request: Request, security_scopes: SecurityScopes) -> VerifiedToken:
         """Like the instance itself, with any one of the scopes enough."""
-        principal = await self._principal(request)
-        self._check(Guard(scopes=security_scopes.scopes or None, scope_match="any"), principal,
-                    request.method)
-        assert principal is not None
-        return principal
+        return await self._require(request, self._scopes_guard(security_scopes.scopes, "any"))
 
     async def optional(self, request: Request) -> VerifiedToken | None:
         """The principal, or ``None`` for an anonymous request (an invalid token is still
@@ -165,9 +174,6 @@ class CognitoAuth:
         )
 
         async def dependency(request: Request) -> VerifiedToken:
-            principal = await self._principal(request)
-            self._check(g, principal, request.method)
-            assert principal is not None
-            return principal
+            return await self._require(request, g)
 
         return dependency

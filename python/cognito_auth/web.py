@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cognito_auth import _native
+from cognito_auth import _aio, _native
 from cognito_auth._native import Guard
 from cognito_auth.exceptions import ConfigurationError, RequestRefused
 
@@ -112,8 +112,6 @@ class Authenticator(_native.Authenticator):
         done, principal = self.authenticate_now(values)
         if done:
             return principal
-        from cognito_auth import _aio
-
         result: _native.VerifiedToken | None = await _aio.run(
             self._authenticate_in_background, values
         )

@@ -13,9 +13,11 @@ struct Owned {
     runtime: tokio::runtime::Runtime,
 }
 
-static RUNTIME: std::sync::Mutex<Option<&'static Owned>> = std::sync::Mutex::new(None);
+/// The current generation's runtime (a leaked `Owned`, or null before the first use).
 static CURRENT: std::sync::atomic::AtomicPtr<Owned> =
     std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+/// Held while a runtime is started, so that threads racing to the first use start one.
+static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Bumped in the child of every `fork()` (`pthread_atfork`): a runtime started before the
 /// fork has no threads in the child (gunicorn `--preload`, multiprocessing's fork), so the
 /// child starts its own.
@@ -38,21 +40,20 @@ pub(crate) fn install_fork_handler() {
 
 /// The module's runtime, started on first use (and again in a forked child).
 pub(crate) fn get() -> PyResult<&'static tokio::runtime::Runtime> {
-    let generation = GENERATION.load(Ordering::Acquire);
-    let current = CURRENT.load(Ordering::Acquire);
-    // SAFETY: `CURRENT` only ever holds a leaked `&'static Owned` (or null).
-    if let Some(owned) = unsafe { current.as_ref() }
-        && owned.generation == generation
-    {
-        return Ok(&owned.runtime);
+    fn current(generation: u64) -> Option<&'static tokio::runtime::Runtime> {
+        // SAFETY: `CURRENT` only ever holds a leaked `&'static Owned` (or null).
+        let owned = unsafe { CURRENT.load(Ordering::Acquire).as_ref() }?;
+        (owned.generation == generation).then_some(&owned.runtime)
     }
-    let mut slot = RUNTIME
+    let generation = GENERATION.load(Ordering::Acquire);
+    if let Some(rt) = current(generation) {
+        return Ok(rt);
+    }
+    let _starting = STARTING
         .lock()
         .map_err(|_| PyRuntimeError::new_err("the I/O runtime's lock is poisoned"))?;
-    if let Some(owned) = *slot
-        && owned.generation == generation
-    {
-        return Ok(&owned.runtime);
+    if let Some(rt) = current(generation) {
+        return Ok(rt);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -66,7 +67,6 @@ pub(crate) fn get() -> PyResult<&'static tokio::runtime::Runtime> {
         generation,
         runtime,
     }));
-    *slot = Some(owned);
     CURRENT.store(owned as *const Owned as *mut Owned, Ordering::Release);
     Ok(&owned.runtime)
 }

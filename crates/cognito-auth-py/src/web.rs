@@ -62,25 +62,7 @@ impl Authenticator {
             Some(v) => cfg.authenticator_with(v.inner.clone()),
             None => {
                 let http = runtime::http_config()?;
-                cfg.verifier_builder()
-                    .and_then(|b| b.http_config(http).build())
-                    .and_then(|verifier| {
-                        // The verifier is built: what remains of the settings is the web part.
-                        AuthConfig {
-                            region: None,
-                            user_pool_id: None,
-                            issuer: None,
-                            jwks_url: None,
-                            jwks_json: None,
-                            jwks_file: None,
-                            replica_regions: Vec::new(),
-                            token_use: None,
-                            audience: None,
-                            leeway_seconds: AuthConfig::default().leeway_seconds,
-                            ..cfg
-                        }
-                        .authenticator_with(verifier)
-                    })
+                cfg.authenticator_with_builder(|b| b.http_config(http))
             }
         }
         .map_err(|e| config_error(py, &e))?;

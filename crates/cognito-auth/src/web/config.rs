@@ -518,6 +518,34 @@ impl AuthConfig {
         self.web_authenticator(verifier)
     }
 
+    /// An [`Authenticator`] whose verifier is built from these settings after `customize`
+    /// adds what settings files do not hold (an HTTP client, required scopes or groups, a
+    /// custom check); the rest of the settings supply the web part, as
+    /// [`AuthConfig::authenticator`] does.
+    ///
+    /// ```
+    /// use cognito_auth::HttpConfig;
+    /// use cognito_auth::verify::TokenUse;
+    /// use cognito_auth::web::AuthConfig;
+    /// use std::time::Duration;
+    ///
+    /// let auth = AuthConfig::builder()
+    ///     .user_pool("eu-west-1_AbC123")
+    ///     .token_use(TokenUse::Access)
+    ///     .any_client()
+    ///     .authenticator_with_builder(|b| {
+    ///         b.http_config(HttpConfig::default().timeout(Duration::from_secs(3)))
+    ///     })
+    ///     .unwrap();
+    /// # let _ = auth;
+    /// ```
+    pub fn authenticator_with_builder<F>(&self, customize: F) -> Result<Authenticator, ConfigError>
+    where
+        F: FnOnce(VerifierBuilder) -> VerifierBuilder,
+    {
+        self.web_authenticator(customize(self.verifier_builder()?).build()?)
+    }
+
     pub(super) fn web_authenticator(
         &self,
         verifier: Verifier,
