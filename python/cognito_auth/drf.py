@@ -26,13 +26,11 @@ from rest_framework.request import Request
 
 from cognito_auth._native import Guard, VerifiedToken
 from cognito_auth.django import conf
-from cognito_auth.django.user_mapping import map_principal_to_user
 from cognito_auth.django.utils import (
-    _DONE,
-    _underlying,
-    attach_principal,
+    authenticate,
     get_service_principal,
     guard_for,
+    mapped_user,
 )
 from cognito_auth.exceptions import RequestRefused
 
@@ -64,24 +62,13 @@ class CognitoAuthentication(BaseAuthentication):
     user, the proxy user (``RETURN_USER_PROXY``) or ``AnonymousUser``."""
 
     def authenticate(self, request: Request) -> tuple[Any, VerifiedToken] | None:
-        underlying = _underlying(request)
-        mapped: Any = None
-        if getattr(underlying, _DONE, False):
-            principal = get_service_principal(request)
-            if principal is not None:
-                mapped = map_principal_to_user(principal)
-        else:
-            value = underlying.META.get(conf.meta_key())
-            try:
-                principal = conf.get_authenticator().authenticate(
-                    [value] if value is not None else [])
-            except RequestRefused as refused:
-                raise CognitoAPIException(refused) from None
-            setattr(underlying, _DONE, True)
-            if principal is not None:
-                mapped = attach_principal(request, principal)
+        try:
+            principal = authenticate(request)
+        except RequestRefused as refused:
+            raise CognitoAPIException(refused) from None
         if principal is None:
             return None
+        mapped = mapped_user(request)
         return (mapped if mapped is not None else _anonymous(), principal)
 
     def authenticate_header(self, request: Request) -> str:

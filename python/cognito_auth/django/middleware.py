@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from cognito_auth.exceptions import RequestRefused
 
 from . import conf
-from .utils import _DONE, attach_principal, refusal_response
+from .utils import _DONE, attach_principal, authenticate, refusal_response
 
 __all__ = ["CognitoAuthMiddleware", "CognitoM2MMiddleware"]
 
@@ -35,15 +35,10 @@ class CognitoAuthMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        auth = conf.get_authenticator()
-        value = request.META.get(conf.meta_key())
         try:
-            principal = auth.authenticate([value] if value is not None else [])
+            authenticate(request)
         except RequestRefused as refused:
             return refusal_response(refused)
-        setattr(request, _DONE, True)
-        if principal is not None:
-            attach_principal(request, principal)
         return self.get_response(request)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:

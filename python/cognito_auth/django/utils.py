@@ -30,6 +30,7 @@ __all__ = [
 ResponseFactory = Callable[[str, int, "dict[str, str] | None"], HttpResponse]
 
 _DONE = "_cognito_auth_done"
+_USER = "_cognito_auth_user"
 
 
 def _underlying(request: Any) -> Any:
@@ -77,11 +78,17 @@ def attach_principal(request: Any, principal: VerifiedToken) -> Any:
         for name in conf.principal_attrs():
             setattr(r, name, principal)
     user = map_principal_to_user(principal)
+    setattr(underlying, _USER, user)
     if user is not None:
         for r in targets:
             r.user = user
     record(principal)
     return user
+
+
+def mapped_user(request: Any) -> Any:
+    """The user :func:`attach_principal` mapped the request's principal to, or ``None``."""
+    return getattr(_underlying(request), _USER, None)
 
 
 def authenticate(request: Any) -> VerifiedToken | None:
