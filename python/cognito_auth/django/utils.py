@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from cognito_auth._native import Guard, VerifiedToken
 from cognito_auth.exceptions import RequestRefused
