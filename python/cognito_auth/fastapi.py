@@ -141,16 +141,11 @@ class CognitoAuth:
     async def optional(self, request: Request) -> VerifiedToken | None:
         """The principal, or ``None`` for an anonymous request (an invalid token is still
         refused unless ``fail_on_invalid_bearer=False``)."""
-        state = request.scope.get("state") or {}
-        if _STATE_KEY in state:
-            principal: VerifiedToken | None = state[_STATE_KEY]
-            return principal
-        if not self._values(request.scope):
-            return None
-        try:
-            return await self.authenticator.aauthenticate(self._values(request.scope))
-        except RequestRefused as refused:
-            raise _http_error(refused) from None
+        if _STATE_KEY not in (request.scope.get("state") or {}) and not self._values(
+            request.scope
+        ):
+            return None  # no middleware ran and no header was sent: anonymous
+        return await self._principal(request)
 
     def guard(
         self,

@@ -21,6 +21,17 @@ fn scopes_of(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Scopes>> {
     Ok(string_list(value)?.map(Scopes::from))
 }
 
+/// A token for `scopes`, or for the source's own scopes.
+async fn fetch(
+    src: cognito_auth::m2m::TokenSource,
+    scopes: Option<Scopes>,
+) -> Result<M2mToken, cognito_auth::m2m::M2mError> {
+    match scopes {
+        Some(s) => src.token_for(s).await,
+        None => src.token().await,
+    }
+}
+
 fn build_source(
     py: Python<'_>,
     client: M2mClient,
@@ -129,12 +140,7 @@ impl TokenSource {
     fn token(&self, py: Python<'_>, scopes: Option<&Bound<'_, PyAny>>) -> PyResult<AccessToken> {
         let scopes = scopes_of(scopes)?;
         let src = self.inner.clone();
-        let result = runtime::block_on(py, move || async move {
-            match scopes {
-                Some(s) => src.token_for(s).await,
-                None => src.token().await,
-            }
-        })?;
+        let result = runtime::block_on(py, move || fetch(src, scopes))?;
         result
             .map(|token| AccessToken { token })
             .map_err(|e| m2m_error(py, &e))
@@ -150,10 +156,7 @@ impl TokenSource {
         let src = self.inner.clone();
         runtime::spawn(
             async move {
-                let result = match scopes {
-                    Some(s) => src.token_for(s).await,
-                    None => src.token().await,
-                };
+                let result = fetch(src, scopes).await;
                 Box::new(move |py: Python<'_>| match result {
                     Ok(token) => Ok(Py::new(py, AccessToken { token })?.into_any()),
                     Err(e) => Err(m2m_error(py, &e)),
