@@ -22,7 +22,18 @@ toolchain=${FUZZ_TOOLCHAIN:-nightly}
 targets=$(cargo +"$toolchain" fuzz list)
 sanitizer=${FUZZ_SANITIZER:-address}
 log "building fuzz targets (sanitizer: $sanitizer)"
-cargo +"$toolchain" fuzz build -O -s "$sanitizer" 2>&1 | tail -n 3 >&2
+build_log=$(mktemp)
+if ! cargo +"$toolchain" fuzz build -O -s "$sanitizer" >"$build_log" 2>&1; then
+    # The whole reason, not the tail of cargo-fuzz's backtrace.
+    grep -E -A12 '^(error|warning: build failed|Error:)' "$build_log" | head -n 120 >&2 || true
+    tail -n 40 "$build_log" >&2
+    df -h . >&2
+    rm -f "$build_log"
+    log "building the fuzz targets FAILED"
+    exit 1
+fi
+tail -n 1 "$build_log" >&2
+rm -f "$build_log"
 
 printf '%-16s %12s %10s %10s %8s\n' target executions exec/s coverage features
 total=0
