@@ -4,6 +4,11 @@
   ``token_use``, client allowlist, audience, scopes, groups) against the pool's JWKS.
 - :class:`TokenSource`: client-credentials (M2M) tokens, cached, refreshed ahead of expiry,
   one request however many threads or tasks ask; optionally shared by a fleet through Redis.
+- :class:`UserPool`: people sign in (SRP by default) through every challenge
+  (:class:`Challenge`), and get a :class:`Session` whose tokens renew themselves;
+  sign-up, password reset, devices, MFA. :mod:`cognito_auth.hosted_ui` (browser login with
+  PKCE), :mod:`cognito_auth.identity` (identity-pool AWS credentials as a self-refreshing
+  boto3 session), :mod:`cognito_auth.admin` (admin operations, on boto3).
 - Integrations: :mod:`cognito_auth.requests`, :mod:`cognito_auth.httpx` (bearer
   injection), :mod:`cognito_auth.django`, :mod:`cognito_auth.drf`,
   :mod:`cognito_auth.fastapi` (resource servers), :mod:`cognito_auth.compat.m2m_cognito`
@@ -29,7 +34,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from cognito_auth import _aio, _native
-from cognito_auth._native import AccessToken, VerifiedToken
+from cognito_auth._native import (
+    AccessToken,
+    Challenge,
+    DeviceCredentials,
+    Session,
+    TotpSetup,
+    VerifiedToken,
+)
 from cognito_auth.exceptions import (
     ClientNotAllowed,
     CognitoAuthError,
@@ -42,6 +54,7 @@ from cognito_auth.exceptions import (
     ThrottledError,
     TokenError,
     TokenRequestError,
+    UserPoolError,
 )
 
 __version__: str = _native.__version__
@@ -51,6 +64,12 @@ ServicePrincipal = VerifiedToken
 
 __all__ = [
     "AccessToken",
+    "Challenge",
+    "DeviceCredentials",
+    "Session",
+    "TotpSetup",
+    "UserPool",
+    "UserPoolError",
     "ClientNotAllowed",
     "CognitoAuthError",
     "ConfigurationError",
@@ -128,3 +147,33 @@ class TokenSource(_native.TokenSource):
         """:meth:`token` for asyncio (never blocks the event loop)."""
         result: AccessToken = await _aio.run(self._token_in_background, scopes)
         return result
+
+
+class UserPool(_native.UserPool):
+    """A user-pool app client for people. Thread-safe; share one per app client.
+
+    Keyword arguments: ``user_pool_id`` (``<region>_<id>``) and ``client_id`` (required),
+    ``client_secret`` (``SECRET_HASH`` is then sent on every call that needs it),
+    ``region`` (default: the pool id's prefix), ``endpoint`` (emulators, VPC endpoints),
+    ``verify_tokens=True`` (issued tokens are verified against the pool's keys before they
+    are returned; ``jwks_url=`` for emulators), ``client_metadata`` (``ClientMetadata`` for
+    Lambda triggers, on every call that takes it), ``refresh_margin`` (seconds before expiry
+    at which a session renews its tokens; 300).
+
+    Example::
+
+        from cognito_auth import Session, UserPool
+
+        pool = UserPool(user_pool_id="eu-west-1_AbC123", client_id="4mw9nqflq0example")
+        step = pool.sign_in("alice", "correct horse")      # SRP: the password stays here
+        while not isinstance(step, Session):
+            step = step.answer(input(f"{step.name}: "))     # a wrong code: ask again
+        token = step.access_token()                          # renewed ahead of expiry
+    """
+
+    @classmethod
+    def from_env(cls) -> UserPool:
+        """A client from ``COGNITO_USER_POOL_ID``, ``COGNITO_CLIENT_ID``,
+        ``COGNITO_CLIENT_SECRET``, ``COGNITO_REGION`` and ``COGNITO_IDP_ENDPOINT``."""
+        kwargs: dict[str, Any] = {"_from_env": True}
+        return cls(**kwargs)

@@ -12,10 +12,28 @@ The hierarchy follows the core's split between "the caller is not authenticated"
     │   │   └── ClientNotAllowed
     │   └── KeysUnavailable             503
     ├── RequestRefused                  a web request's answer: .status, .body, …
-    └── TokenRequestError               M2M token request: .status_code, .error_code, …
-        └── ThrottledError              inside a Retry-After pause; nothing was sent
+    ├── TokenRequestError               M2M token request: .status_code, .error_code, …
+    │   └── ThrottledError              inside a Retry-After pause; nothing was sent
+    ├── UserPoolError                   a person's sign-in or account call: .code, .operation
+    │   ├── NotAuthorizedError          wrong password, revoked or expired tokens
+    │   ├── CodeMismatchError           a wrong code (the challenge can be answered again)
+    │   ├── ExpiredCodeError
+    │   ├── UserNotFoundError
+    │   ├── UserNotConfirmedError
+    │   ├── PasswordResetRequiredError
+    │   ├── InvalidPasswordError        the password policy refused it
+    │   ├── UsernameExistsError
+    │   ├── TooManyRequestsError        LimitExceeded, TooManyRequests, TooManyFailedAttempts
+    │   ├── SessionExpired              nothing left to renew the tokens with
+    │   ├── UserPoolUnreachable         no answer (network, timeout): retrying may help
+    │   ├── WrongAnswerError            an answer that does not fit the challenge
+    │   └── UnknownChallengeError       a challenge this version does not know: .name
+    ├── IdentityPoolError               identity pools: .code, .operation
+    │   └── RoleSelectionError          role_suffix matched no role or several: .candidates
+    └── HostedUiError                   hosted-UI login: .error, .error_description
+        └── LoginTimeout                no callback arrived in time
 
-No message or attribute ever holds a token or a client secret.
+No message or attribute ever holds a token, a password, a code or a client secret.
 """
 
 from __future__ import annotations
@@ -34,6 +52,24 @@ __all__ = [
     "ThrottledError",
     "TokenError",
     "TokenRequestError",
+    "UserPoolError",
+    "NotAuthorizedError",
+    "CodeMismatchError",
+    "ExpiredCodeError",
+    "UserNotFoundError",
+    "UserNotConfirmedError",
+    "PasswordResetRequiredError",
+    "InvalidPasswordError",
+    "UsernameExistsError",
+    "TooManyRequestsError",
+    "SessionExpired",
+    "UserPoolUnreachable",
+    "WrongAnswerError",
+    "UnknownChallengeError",
+    "IdentityPoolError",
+    "RoleSelectionError",
+    "HostedUiError",
+    "LoginTimeout",
 ]
 
 
@@ -165,3 +201,161 @@ class TokenRequestError(CognitoAuthError):
 class ThrottledError(TokenRequestError):
     """The endpoint asked for a pause (``Retry-After``) that has not passed; no request was
     sent."""
+
+
+class UserPoolError(CognitoAuthError):
+    """A user-pool operation failed. ``code`` is Cognito's error type (e.g.
+    ``"NotAuthorizedException"``) when Cognito answered, ``operation`` the API call,
+    ``request_id`` Cognito's request id, ``status`` the HTTP status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        operation: str | None = None,
+        request_id: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.operation = operation
+        self.request_id = request_id
+        self.status = status
+
+
+class NotAuthorizedError(UserPoolError):
+    """Wrong user name or password, or revoked / expired tokens (``NotAuthorizedException``)."""
+
+
+class CodeMismatchError(UserPoolError):
+    """A wrong code. A challenge keeps its session: answer it again with the right code."""
+
+
+class ExpiredCodeError(UserPoolError):
+    """The code expired; ask for a new one."""
+
+
+class UserNotFoundError(UserPoolError):
+    """No such user (pools that reveal it)."""
+
+
+class UserNotConfirmedError(UserPoolError):
+    """The user signed up but has not confirmed yet."""
+
+
+class PasswordResetRequiredError(UserPoolError):
+    """An administrator reset the password: use ``forgot_password``."""
+
+
+class InvalidPasswordError(UserPoolError):
+    """The pool's password policy refused the password."""
+
+
+class UsernameExistsError(UserPoolError):
+    """The user name (or an alias) is taken."""
+
+
+class TooManyRequestsError(UserPoolError):
+    """Cognito throttled the call or locked the user after failed attempts."""
+
+
+class SessionExpired(UserPoolError):
+    """The tokens expired and there is no refresh token to renew them with: sign in again."""
+
+
+class UserPoolUnreachable(UserPoolError):
+    """Cognito could not be reached (network, timeout): retrying later may help."""
+
+
+class WrongAnswerError(UserPoolError, ValueError):
+    """The answer does not fit the challenge (e.g. a code for a new-password challenge)."""
+
+    def __init__(self, message: str, *, challenge: str | None = None) -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+
+class UnknownChallengeError(UserPoolError):
+    """Cognito asked for a challenge this version does not know; ``name`` and
+    ``parameters`` are kept."""
+
+    def __init__(
+        self, message: str, *, name: str, parameters: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.name = name
+        self.parameters = dict(parameters or {})
+
+
+_BY_CODE: dict[str, type[UserPoolError]] = {
+    "NotAuthorizedException": NotAuthorizedError,
+    "CodeMismatchException": CodeMismatchError,
+    "ExpiredCodeException": ExpiredCodeError,
+    "UserNotFoundException": UserNotFoundError,
+    "UserNotConfirmedException": UserNotConfirmedError,
+    "PasswordResetRequiredException": PasswordResetRequiredError,
+    "InvalidPasswordException": InvalidPasswordError,
+    "UsernameExistsException": UsernameExistsError,
+    "AliasExistsException": UsernameExistsError,
+    "LimitExceededException": TooManyRequestsError,
+    "TooManyRequestsException": TooManyRequestsError,
+    "TooManyFailedAttemptsException": TooManyRequestsError,
+}
+
+
+def _service_error(
+    message: str,
+    *,
+    code: str,
+    operation: str | None = None,
+    request_id: str | None = None,
+    status: int | None = None,
+) -> UserPoolError:
+    """The exception for Cognito's answer ``code`` (used by the compiled module)."""
+    cls = _BY_CODE.get(code, UserPoolError)
+    return cls(message, code=code, operation=operation, request_id=request_id, status=status)
+
+
+class IdentityPoolError(CognitoAuthError):
+    """An identity-pool call failed; ``code`` is Cognito Identity's error type when it
+    answered."""
+
+    def __init__(
+        self, message: str, *, code: str | None = None, operation: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.operation = operation
+
+
+class RoleSelectionError(IdentityPoolError, LookupError):
+    """``role_suffix`` matched no role of the ID token's ``cognito:roles``, or several.
+    ``candidates`` lists the roles to choose from."""
+
+    def __init__(self, message: str, *, suffix: str, candidates: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.suffix = suffix
+        self.candidates = list(candidates)
+
+
+class HostedUiError(CognitoAuthError):
+    """A hosted-UI step failed: the authorization server redirected back with ``error``, or
+    the token endpoint refused (``status_code``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str | None = None,
+        error_description: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error = error
+        self.error_description = error_description
+        self.status_code = status_code
+
+
+class LoginTimeout(HostedUiError):
+    """No sign-in callback arrived in time."""

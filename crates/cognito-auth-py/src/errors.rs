@@ -123,3 +123,130 @@ pub(crate) fn refused(py: Python<'_>, err: &AuthError, response: ErrorResponse) 
         Err(e) => e,
     }
 }
+
+fn raise_with(
+    py: Python<'_>,
+    name: &str,
+    message: &str,
+    fill: impl FnOnce(&Bound<'_, PyDict>) -> PyResult<()>,
+) -> PyErr {
+    let kw = PyDict::new(py);
+    match fill(&kw) {
+        Ok(()) => raise(py, name, message, &kw),
+        Err(e) => e,
+    }
+}
+
+fn service(py: Python<'_>, e: &cognito_auth::service::ServiceError, message: &str) -> PyErr {
+    // `_user_error` picks the subclass for the code (NotAuthorizedError, CodeMismatchError, …).
+    raise_with(py, "_service_error", message, |kw| {
+        kw.set_item("code", e.kind.as_str())?;
+        kw.set_item("operation", e.operation)?;
+        kw.set_item("request_id", e.request_id.as_deref())?;
+        kw.set_item("status", e.status)
+    })
+}
+
+/// A failed user-pool operation: Cognito's answer as the subclass of `UserPoolError` for its
+/// code, `UserPoolUnreachable` when no answer came, `WrongAnswerError` /
+/// `UnknownChallengeError` for challenge misuse, `ConfigurationError` before any request.
+pub(crate) fn user_error(py: Python<'_>, e: &cognito_auth::user::UserError) -> PyErr {
+    use cognito_auth::user::UserError as E;
+    let message = cognito_auth::error_chain(e);
+    match e {
+        E::Service(s) => service(py, s, &message),
+        E::Transport { operation, .. } => raise_with(py, "UserPoolUnreachable", &message, |kw| {
+            kw.set_item("operation", *operation)
+        }),
+        E::UnknownChallenge { name, parameters } => {
+            raise_with(py, "UnknownChallengeError", &message, |kw| {
+                kw.set_item("name", name)?;
+                kw.set_item("parameters", parameters.clone())
+            })
+        }
+        E::WrongAnswer { challenge, .. } => raise_with(py, "WrongAnswerError", &message, |kw| {
+            kw.set_item("challenge", challenge)
+        }),
+        E::TokenVerification(v) => verify_error(py, v),
+        E::Config(m) => config_message(py, m),
+        E::NoRefreshToken => raise_with(py, "SessionExpired", &message, |_| Ok(())),
+        _ => raise_with(py, "UserPoolError", &message, |_| Ok(())),
+    }
+}
+
+/// A failed renewal of a person's tokens (the cause's own class when it is a user-pool
+/// error; `SessionExpired` when there is nothing to renew with).
+pub(crate) fn refresh_error(py: Python<'_>, e: &cognito_auth::refresh::RefreshError) -> PyErr {
+    use cognito_auth::refresh::RefreshError as R;
+    let message = cognito_auth::error_chain(e);
+    match e {
+        R::Rejected(cause) | R::Unreachable(cause) => {
+            if let Some(u) = cause.downcast_ref::<cognito_auth::user::UserError>() {
+                return user_error(py, u);
+            }
+            if let Some(h) = cause.downcast_ref::<cognito_auth::hosted_ui::HostedUiError>() {
+                return hosted_ui_error(py, h);
+            }
+            let name = if e.is_unreachable() {
+                "UserPoolUnreachable"
+            } else {
+                "NotAuthorizedError"
+            };
+            raise_with(py, name, &message, |_| Ok(()))
+        }
+        _ => raise_with(py, "SessionExpired", &message, |_| Ok(())),
+    }
+}
+
+/// A failed identity-pool step: `RoleSelectionError` (with the candidates), Cognito
+/// Identity's answer as `IdentityPoolError`, or the token layer's error.
+pub(crate) fn identity_error(py: Python<'_>, e: &cognito_auth::identity::IdentityError) -> PyErr {
+    use cognito_auth::identity::IdentityError as E;
+    let message = cognito_auth::error_chain(e);
+    match e {
+        E::NoRoles { suffix } => raise_with(py, "RoleSelectionError", &message, |kw| {
+            kw.set_item("suffix", suffix)?;
+            kw.set_item("candidates", Vec::<String>::new())
+        }),
+        E::RoleNotFound { suffix, candidates } | E::AmbiguousRole { suffix, candidates } => {
+            raise_with(py, "RoleSelectionError", &message, |kw| {
+                kw.set_item("suffix", suffix)?;
+                kw.set_item("candidates", candidates.clone())
+            })
+        }
+        E::Refresh(r) => refresh_error(py, r),
+        E::Config(m) => config_message(py, m),
+        E::Service(s) => raise_with(py, "IdentityPoolError", &message, |kw| {
+            kw.set_item("code", s.kind.as_str())?;
+            kw.set_item("operation", s.operation)
+        }),
+        _ => raise_with(py, "IdentityPoolError", &message, |_| Ok(())),
+    }
+}
+
+/// A failed hosted-UI step: `LoginTimeout`, `HostedUiError` with the OAuth2 `error`.
+pub(crate) fn hosted_ui_error(py: Python<'_>, e: &cognito_auth::hosted_ui::HostedUiError) -> PyErr {
+    use cognito_auth::hosted_ui::HostedUiError as E;
+    let message = cognito_auth::error_chain(e);
+    match e {
+        E::Config(m) => config_message(py, m),
+        E::NonLoopback(_) => config_message(py, &message),
+        E::Timeout(_) => raise_with(py, "LoginTimeout", &message, |_| Ok(())),
+        E::Authorization { error, description } => {
+            raise_with(py, "HostedUiError", &message, |kw| {
+                kw.set_item("error", error)?;
+                kw.set_item("error_description", description.as_deref())
+            })
+        }
+        E::Endpoint {
+            status,
+            error,
+            description,
+        } => raise_with(py, "HostedUiError", &message, |kw| {
+            kw.set_item("status_code", *status)?;
+            kw.set_item("error", error.as_deref())?;
+            kw.set_item("error_description", description.as_deref())
+        }),
+        _ => raise_with(py, "HostedUiError", &message, |_| Ok(())),
+    }
+}

@@ -13,9 +13,12 @@ use pyo3::prelude::*;
 
 mod convert;
 mod errors;
+mod hosted_ui;
+mod identity;
 mod m2m;
 mod runtime;
 mod testing;
+mod user;
 mod verify;
 mod web;
 
@@ -29,6 +32,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<web::Authenticator>()?;
     m.add_class::<web::Guard>()?;
     m.add_class::<testing::LocalIssuer>()?;
+    m.add_class::<user::UserPool>()?;
+    m.add_class::<user::Challenge>()?;
+    m.add_class::<user::Session>()?;
+    m.add_class::<user::DeviceCredentials>()?;
+    m.add_class::<user::TotpSetup>()?;
+    m.add_class::<hosted_ui::HostedUi>()?;
+    m.add_class::<hosted_ui::LoginTokens>()?;
+    m.add_class::<identity::IdentityCredentials>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -132,3 +132,55 @@ pub(crate) fn http_config() -> PyResult<cognito_auth::HttpConfig> {
         .map_err(|e| PyRuntimeError::new_err(format!("cannot build the HTTP client: {e}")))?;
     Ok(cognito_auth::HttpConfig::default().client(CLIENT.get_or_init(|| client).clone()))
 }
+
+/// A coroutine (from `cognito_auth._aio.run`) that runs `fut` on the runtime and resolves
+/// to `convert(output)`: what every `a…` method of the user, hosted-UI and identity classes
+/// returns. The loop is never blocked; the work starts when the coroutine is awaited.
+pub(crate) fn awaitable<'py, F, T, C>(
+    py: Python<'py>,
+    fut: F,
+    convert: C,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+    C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+{
+    let job = std::sync::Mutex::new(Some((fut, convert)));
+    let start = pyo3::types::PyCFunction::new_closure(
+        py,
+        None,
+        None,
+        move |args: &Bound<'_, pyo3::types::PyTuple>,
+              _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>|
+              -> PyResult<()> {
+            let done: Py<PyAny> = args.get_item(0)?.unbind();
+            let (fut, convert) = job
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+                .ok_or_else(|| PyRuntimeError::new_err("this coroutine was already awaited"))?;
+            spawn(
+                async move {
+                    let out = fut.await;
+                    Box::new(move |py: Python<'_>| convert(py, out)) as Finish
+                },
+                done,
+            )
+        },
+    )?;
+    py.import("cognito_auth._aio")?
+        .getattr("run")?
+        .call1((start,))
+}
+
+/// Runs `fut` to completion with the GIL released and converts its output.
+pub(crate) fn wait<F, T, C>(py: Python<'_>, fut: F, convert: C) -> PyResult<Py<PyAny>>
+where
+    F: Future<Output = T> + Send,
+    T: Send,
+    C: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>>,
+{
+    let out = block_on(py, move || fut)?;
+    convert(py, out)
+}

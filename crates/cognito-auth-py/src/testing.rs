@@ -245,18 +245,36 @@ impl LocalIssuer {
     }
 
     /// Adds an app client to the token endpoint.
-    #[pyo3(signature = (client_id, secret=None, scopes=Vec::new()))]
+    /// `callback_urls`: redirect URIs allowed for the hosted-UI login (a loopback URI with
+    /// port 0 allows any port).
+    #[pyo3(signature = (client_id, secret=None, scopes=Vec::new(), callback_urls=Vec::new()))]
     fn add_client(
         &self,
         client_id: String,
         secret: Option<String>,
         scopes: Vec<String>,
+        callback_urls: Vec<String>,
     ) -> PyResult<()> {
         let spec = match secret {
             Some(s) => ClientSpec::new(client_id, s),
             None => ClientSpec::public(client_id),
         };
-        self.with(|i| i.add_client(spec.scopes(scopes)))
+        self.with(|i| i.add_client(spec.scopes(scopes).callback_urls(callback_urls)))
+    }
+
+    /// The user `/oauth2/authorize` signs in (no page is shown).
+    fn set_login_user(&self, username: &str) -> PyResult<()> {
+        self.with(|i| i.set_login_user(username))
+    }
+
+    /// Makes the next `/oauth2/authorize` redirect back with `error=<code>`.
+    fn fail_next_login(&self, code: &str) -> PyResult<()> {
+        self.with(|i| i.fail_next_login(code))
+    }
+
+    /// When on, the refresh-token grant returns a new refresh token (Cognito's rotation).
+    fn set_refresh_token_rotation(&self, on: bool) -> PyResult<()> {
+        self.with(|i| i.set_refresh_token_rotation(on))
     }
 
     /// Requests served by `/oauth2/token` so far.
