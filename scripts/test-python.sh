@@ -30,10 +30,10 @@ rm -rf "$out/wheels"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps \
     "$out"/wheels/cognito_auth-*.whl
 
-# The Rust test suite's runners for other languages: the web matrix and the hostile-token
-# corpus.
+# The Rust test suite's runners for other languages: the web matrix, the hostile-token
+# corpus and the strict user-pool peer.
 (cd "$root" && cargo build --quiet --locked -p cognito-auth-testsuite --bin web_matrix \
-    --bin hostile_tokens)
+    --bin hostile_tokens --bin user_peer)
 export COGNITO_TEST_BIN_DIR="$root/target/debug"
 
 log "pytest python/tests"

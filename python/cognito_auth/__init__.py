@@ -56,6 +56,11 @@ from cognito_auth.exceptions import (
     TokenRequestError,
     UserPoolError,
 )
+from cognito_auth.exceptions import (
+    CodeMismatchError,
+    NotAuthorizedError,
+    SessionExpired,
+)
 
 __version__: str = _native.__version__
 
@@ -65,6 +70,9 @@ ServicePrincipal = VerifiedToken
 __all__ = [
     "AccessToken",
     "Challenge",
+    "CodeMismatchError",
+    "NotAuthorizedError",
+    "SessionExpired",
     "DeviceCredentials",
     "Session",
     "TotpSetup",

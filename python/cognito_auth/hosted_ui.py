@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 from cognito_auth._native import HostedUi, LoginTokens
 
@@ -40,7 +41,7 @@ def login(
     print_url: bool = True,
     identity_provider: str | None = None,
     login_hint: str | None = None,
-    prompt: str | None = None,
+    prompt: Literal["login", "none"] | None = None,
     refresh_margin: float = 300.0,
 ) -> LoginTokens:
     """Signs a person in through the hosted UI and returns their tokens.

@@ -97,8 +97,8 @@ def refreshing_session(
         bc.set_config_variable("region", pool_region)
     session = boto3.Session(botocore_session=bc)
     # For tests and monitoring: how many times the credentials were fetched.
-    session.cognito_refreshes = refreshes  # type: ignore[attr-defined]
-    session.cognito_credentials = creds  # type: ignore[attr-defined]
+    session.cognito_refreshes = refreshes
+    session.cognito_credentials = creds
     return session
 
 

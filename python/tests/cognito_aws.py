@@ -165,6 +165,8 @@ def strict_peer(binary: Path) -> Iterator[Peer]:
     finally:
         if proc.stdin:
             proc.stdin.close()
+        if proc.stdout:
+            proc.stdout.close()
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
