@@ -145,6 +145,11 @@ class Peer:
         with urllib.request.urlopen(f"{self.control}/inbox/{channel}", timeout=5) as r:
             return str(r.read().decode())
 
+    def metadata(self) -> list[Any]:
+        with urllib.request.urlopen(f"{self.control}/metadata", timeout=5) as r:
+            result: list[Any] = json.loads(r.read())
+            return result
+
     def log(self) -> list[str]:
         with urllib.request.urlopen(f"{self.control}/log", timeout=5) as r:
             result: list[str] = json.loads(r.read())
@@ -172,3 +177,28 @@ def strict_peer(binary: Path) -> Iterator[Peer]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def authenticator_response(kind: str, challenge: str, credential_id: str) -> str:
+    """What a platform authenticator returns (``PublicKeyCredential`` as JSON), binding the
+    challenge in ``clientDataJSON`` (the peer checks type, challenge and credential id)."""
+
+    def b64(b: bytes) -> str:
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+    client_data = json.dumps(
+        {"type": kind, "challenge": challenge, "origin": "https://app.example.com"}
+    ).encode()
+    return json.dumps(
+        {
+            "id": credential_id,
+            "rawId": credential_id,
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": b64(client_data),
+                "authenticatorData": b64(bytes(37)),
+                "signature": b64(bytes([1]) * 64),
+            },
+            "clientExtensionResults": {},
+        }
+    )

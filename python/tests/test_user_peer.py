@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cognito_aws import Peer, strict_peer
+import json
+
+from cognito_aws import Peer, authenticator_response, strict_peer
 import conftest
 
 from cognito_auth import Challenge, DeviceCredentials, Session, UserPool, Verifier
@@ -170,3 +172,50 @@ def test_revocation(peer: Peer) -> None:
     with pytest.raises(UserPoolError) as e:
         p.restore_session(access_token="a", refresh_token="rt-unknown").revoke()
     assert e.value.code == "UnsupportedTokenTypeException"
+
+
+def test_passkey_registration_then_passkey_sign_in(peer: Peer) -> None:
+    p = pool(peer)
+    session = p.sign_in(peer.alias, peer.password)
+    assert isinstance(session, Session)
+    options = json.loads(session.start_passkey_registration())
+    assert options["rp"]["id"] == "app.example.com"
+    session.complete_passkey_registration(
+        authenticator_response("webauthn.create", options["challenge"], "key-1")
+    )
+    assert [k["credential_id"] for k in session.list_passkeys()] == ["key-1"]
+
+    step = p.sign_in(peer.alias, flow="user_auth", factor="web_authn")
+    assert isinstance(step, Challenge) and step.name == "WEB_AUTHN"
+    request = json.loads(step.credential_request_options or "{}")
+    # An assertion for another challenge is refused; the real one signs in.
+    with pytest.raises(UserPoolError):
+        step.answer(authenticator_response("webauthn.get", "not-the-challenge", "key-1"))
+    step = p.sign_in(peer.alias, flow="user_auth", factor="web_authn")
+    assert isinstance(step, Challenge)
+    request = json.loads(step.credential_request_options or "{}")
+    done = step.answer(authenticator_response("webauthn.get", request["challenge"], "key-1"))
+    assert isinstance(done, Session)
+
+    session.delete_passkey("key-1")
+    assert session.list_passkeys() == []
+
+
+def test_client_metadata_reaches_every_sign_in_call(peer: Peer) -> None:
+    p = pool(peer, client_metadata={"app": "python", "tenant": "t-1"})
+    step = p.sign_in(peer.alias, flow="user_auth", factor="email_otp")
+    assert isinstance(step, Challenge)
+    assert isinstance(step.answer(peer.inbox("EMAIL")), Session)
+    sent = peer.metadata()
+    assert len(sent) == 2  # InitiateAuth and RespondToAuthChallenge
+    assert all(m == {"app": "python", "tenant": "t-1"} for m in sent)
+
+
+def test_recorded_devices_listing_remembering_forgetting(peer: Peer) -> None:
+    session = pool(peer).sign_in(peer.alias, peer.password)
+    assert isinstance(session, Session)
+    devices = session.list_devices()  # two pages
+    assert [d["device_key"] for d in devices] == ["us-east-1_11111111-aaaa", "us-east-1_22222222-bbbb"]
+    assert devices[0]["attributes"]["device_name"] == "laptop"
+    session.remember_device(False, device_key="us-east-1_11111111-aaaa")
+    session.forget_device("us-east-1_22222222-bbbb")

@@ -690,6 +690,79 @@ impl Session {
         )
     }
 
+    /// Starts registering a passkey for the signed-in user: the WebAuthn
+    /// `PublicKeyCredentialCreationOptions` as JSON, for `navigator.credentials.create`.
+    fn start_passkey_registration<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.with_access(
+            py,
+            false,
+            |c, t| async move { c.start_passkey_registration(&t).await },
+            |py, r| {
+                Ok(r.credential_creation_options
+                    .to_string()
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind())
+            },
+        )
+    }
+    /// Completes a passkey registration with the authenticator's `PublicKeyCredential` JSON.
+    fn complete_passkey_registration<'py>(
+        &self,
+        py: Python<'py>,
+        credential: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let credential: serde_json::Value = serde_json::from_str(credential)
+            .map_err(|e| PyValueError::new_err(format!("credential: not JSON ({e})")))?;
+        self.with_access(
+            py,
+            false,
+            move |c, t| async move { c.complete_passkey_registration(&t, &credential).await },
+            |py, ()| Ok(py.None()),
+        )
+    }
+    /// The user's passkeys: `[{"credential_id", "name", "relying_party_id", "attachment",
+    /// "transports", "created_at"}]`.
+    fn list_passkeys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.with_access(
+            py,
+            false,
+            |c, t| async move { c.list_passkeys(&t).await },
+            |py, keys| {
+                let out = PyList::empty(py);
+                for k in keys {
+                    let o = PyDict::new(py);
+                    o.set_item("credential_id", k.credential_id)?;
+                    o.set_item("name", k.name)?;
+                    o.set_item("relying_party_id", k.relying_party_id)?;
+                    o.set_item("attachment", k.attachment)?;
+                    o.set_item("transports", k.transports)?;
+                    o.set_item(
+                        "created_at",
+                        k.created_at
+                            .map(|t| utc_datetime(py, secs(t)))
+                            .transpose()?,
+                    )?;
+                    out.append(o)?;
+                }
+                Ok(out.into_any().unbind())
+            },
+        )
+    }
+    /// Deletes a passkey.
+    fn delete_passkey<'py>(
+        &self,
+        py: Python<'py>,
+        credential_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.with_access(
+            py,
+            false,
+            move |c, t| async move { c.delete_passkey(&t, &credential_id).await },
+            |py, ()| Ok(py.None()),
+        )
+    }
+
     /// The tokens as a dict for a token store (`UserPool.restore_session` reads it back). It
     /// holds secrets: store it like a password.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

@@ -6,8 +6,9 @@
 //!
 //! Prints one JSON line: `{"url", "control", "pool", "client", "secret", "alias", "password",
 //! "issuer", "jwks"}`, then serves until its standard input closes. `control` answers
-//! `GET <control>/inbox/EMAIL` (or `/SMS`) with the last code sent there and `GET
-//! <control>/log` with the operations received so far.
+//! `GET <control>/inbox/EMAIL` (or `/SMS`) with the last code sent there, `GET
+//! <control>/log` with the operations received so far and `GET <control>/metadata` with the
+//! `ClientMetadata` of each choice-based sign-in call.
 
 use std::io::Read;
 
@@ -29,12 +30,23 @@ async fn log(State(p): State<Shared>) -> axum::Json<Vec<String>> {
     axum::Json(p.lock().unwrap_or_else(|e| e.into_inner()).log.clone())
 }
 
+async fn metadata(State(p): State<Shared>) -> axum::Json<Vec<serde_json::Value>> {
+    axum::Json(
+        p.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .choice
+            .metadata
+            .clone(),
+    )
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let (url, state) = peer::peer().await;
     let control = axum::Router::new()
         .route("/inbox/{channel}", get(inbox))
         .route("/log", get(log))
+        .route("/metadata", get(metadata))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
