@@ -8,6 +8,8 @@
 #    same for django-cognito-m2m 0.3.0: instructions per request of DRF's request path by
 #    callgrind (python/benches/drf_instructions.sh), and server CPU under load
 #    (python/benches/drf_cpu.sh: gunicorn on one core, wrk on the other, CPU from /proc).
+# 3. SRP sign-in as a whole process (python/benches/bench_sign_in.py): interpreter start to
+#    tokens against the strict peer on loopback, ours and pycognito 2024.5.1 (boto3).
 #
 # Builds a release wheel into .cache/venv-bench (with gunicorn) and installs wrk when missing.
 set -euo pipefail
@@ -40,4 +42,8 @@ log "verification from Python"
 "$venv/bin/python" "$root/python/benches/bench_verify.py" "$out/tokens"
 log "DRF server CPU"
 "$venv/bin/python" "$root/python/benches/bench_drf.py" "$venv"  # instructions, then server CPU
+log "SRP sign-in, process start to tokens"
+"$venv/bin/pip" install --quiet --disable-pip-version-check pycognito==2024.5.1 boto3==1.44.8
+(cd "$root" && cargo build --quiet --release --locked -p cognito-auth-testsuite --bin user_peer)
+"$venv/bin/python" "$root/python/benches/bench_sign_in.py" "$root/target/release/user_peer"
 rm -rf "$out"

@@ -68,17 +68,24 @@ impl IdentityCredentials {
         endpoint: Option<String>,
         margin: f64,
     ) -> PyResult<Self> {
-        let (shared, pool): (RefreshingTokens, Option<String>) =
-            if let Ok(s) = tokens.cast::<Session>() {
-                let s = s.get();
-                (s.tokens.clone(), Some(s.client.pool_id().to_owned()))
-            } else if let Ok(t) = tokens.cast::<LoginTokens>() {
-                (t.get().tokens.clone(), None)
-            } else {
-                return Err(PyTypeError::new_err(
-                    "tokens: a cognito_auth Session or hosted-UI LoginTokens",
+        let (shared, pool): (RefreshingTokens, Option<String>) = if let Ok(s) =
+            tokens.cast::<Session>()
+        {
+            let s = s.get();
+            (s.tokens.clone(), Some(s.client.pool_id().to_owned()))
+        } else if let Ok(t) = tokens.cast::<LoginTokens>() {
+            if user_pool_id.is_none() {
+                return Err(crate::errors::config_message(
+                    py,
+                    "hosted-UI tokens need user_pool_id= (the Logins provider of the identity pool)",
                 ));
-            };
+            }
+            (t.get().tokens.clone(), None)
+        } else {
+            return Err(PyTypeError::new_err(
+                "tokens: a cognito_auth Session or hosted-UI LoginTokens",
+            ));
+        };
         let role = match (role_suffix, role_arn) {
             (Some(_), Some(_)) => {
                 return Err(PyValueError::new_err(

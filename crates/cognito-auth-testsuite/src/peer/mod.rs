@@ -290,7 +290,22 @@ pub async fn handle(State(peer): State<Shared>, headers: HeaderMap, body: String
         }
         ("RespondToAuthChallenge", _, "PASSWORD_VERIFIER") => {
             let r = &body["ChallengeResponses"];
-            let Some(ex) = peer.exchanges.remove(&s(&body, "Session")) else {
+            // Cognito keeps the exchange's state in SECRET_BLOCK, so a PASSWORD_VERIFIER
+            // answer without `Session` is accepted (pycognito and other SDKs send none).
+            let session = {
+                let given = s(&body, "Session");
+                let block = s(r, "PASSWORD_CLAIM_SECRET_BLOCK");
+                if peer.exchanges.contains_key(&given) {
+                    given
+                } else {
+                    peer.exchanges
+                        .iter()
+                        .find(|(_, ex)| !block.is_empty() && ex.secret_block == block)
+                        .map(|(k, _)| k.clone())
+                        .unwrap_or(given)
+                }
+            };
+            let Some(ex) = peer.exchanges.remove(&session) else {
                 return err("NotAuthorizedException", "session");
             };
             if s(r, "USERNAME") != USER_ID || s(r, "SECRET_HASH") != secret_hash(USER_ID) {
@@ -317,7 +332,7 @@ pub async fn handle(State(peer): State<Shared>, headers: HeaderMap, body: String
             if s(r, "PASSWORD_CLAIM_SIGNATURE") != expected {
                 return err("NotAuthorizedException", "Incorrect username or password.");
             }
-            if let Some(next) = choice::after_password(&mut peer, &s(&body, "Session")) {
+            if let Some(next) = choice::after_password(&mut peer, &session) {
                 return next;
             }
             match r.get("DEVICE_KEY").and_then(Value::as_str) {
