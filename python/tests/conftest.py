@@ -4,6 +4,7 @@ source tree: this directory, not python/, is on sys.path), and run against real 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,3 +66,27 @@ def web_matrix_bin() -> Path:
 def hostile_tokens_bin() -> Path:
     """The Rust corpus of malformed and forged tokens, as JSON."""
     return test_bin("hostile_tokens")
+
+
+class LoopTicker:
+    """Counts the event loop's turns while the awaited work inside ``async with`` runs: a
+    call that blocked the loop would leave it at (almost) zero."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            self.ticks += 1
+            await asyncio.sleep(0)
+
+    async def __aenter__(self) -> LoopTicker:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task

@@ -10,7 +10,7 @@ import time
 
 import pytest
 from cognito_aws import Pool, call, idp, new_pool, totp
-from conftest import service
+from conftest import LoopTicker, service
 
 from cognito_auth import Challenge, Session, UserPool, Verifier
 from cognito_auth.exceptions import (
@@ -212,26 +212,15 @@ def test_asyncio_sign_in_and_challenges_never_block_the_loop(moto: str) -> None:
     pool = client(p)
 
     async def main() -> tuple[int, str]:
-        ticks = 0
-        stop = asyncio.Event()
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while not stop.is_set():
-                ticks += 1
-                await asyncio.sleep(0)
-
-        t = asyncio.create_task(ticker())
-        step = await pool.asign_in("gina", PASSWORD)
-        assert isinstance(step, Challenge)
-        setup = await asyncio.to_thread(step.setup_totp)
-        session = await step.aanswer(totp(setup.secret))
-        assert isinstance(session, Session)
-        token = await session.aaccess_token()
-        await session.arefresh()
-        stop.set()
-        await t
-        return ticks, token
+        async with LoopTicker() as loop:
+            step = await pool.asign_in("gina", PASSWORD)
+            assert isinstance(step, Challenge)
+            setup = await asyncio.to_thread(step.setup_totp)
+            session = await step.aanswer(totp(setup.secret))
+            assert isinstance(session, Session)
+            token = await session.aaccess_token()
+            await session.arefresh()
+        return loop.ticks, token
 
     ticks, token = asyncio.run(main())
     assert ticks > 3

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import LoopTicker
 
 import cognito_auth
 from cognito_auth import (
@@ -339,22 +340,11 @@ async def test_averify_concurrent_tasks(fresh_issuer: LocalIssuer) -> None:
 async def test_averify_does_not_block_the_loop(fresh_issuer: LocalIssuer) -> None:
     fresh_issuer.set_jwks_status(None)
     v = make(fresh_issuer)
-    ticks = 0
-    stop = asyncio.Event()
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while not stop.is_set():
-            ticks += 1
-            await asyncio.sleep(0)
-
-    task = asyncio.create_task(ticker())
-    await asyncio.gather(*(v.averify(fresh_issuer.access_token(client_id="worker",
-                                                               claims={"n": i}))
-                           for i in range(50)))
-    stop.set()
-    await task
-    assert ticks > 0
+    async with LoopTicker() as loop:
+        await asyncio.gather(*(v.averify(fresh_issuer.access_token(client_id="worker",
+                                                                   claims={"n": i}))
+                               for i in range(50)))
+    assert loop.ticks > 0
 
 
 def test_forked_child_gets_its_own_runtime(fresh_issuer: LocalIssuer) -> None:

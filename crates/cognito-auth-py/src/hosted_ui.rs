@@ -2,7 +2,7 @@
 //! and `LoginTokens`: the tokens it returns, renewed at the Cognito domain ahead of expiry.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use cognito_auth::hosted_ui::{HostedUiClient, HostedUiTokens, LoginOptions, Opener, Prompt};
 use cognito_auth::refresh::{RefreshingTokens, TokenRefresher, UserTokens};
@@ -11,15 +11,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::utc_datetime;
-use crate::errors::{hosted_ui_error, refresh_error};
-use crate::runtime::{awaitable, http_config, wait};
-
-fn secs(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
+use crate::errors::hosted_ui_error;
+use crate::runtime::http_config;
+use crate::tokens::{self, Which, secs};
 
 fn user_tokens(t: HostedUiTokens) -> UserTokens {
     UserTokens::new(t.access_token, t.id_token, t.refresh_token, t.expires_at)
@@ -177,66 +171,30 @@ impl HostedUi {
 #[pymethods]
 impl LoginTokens {
     /// The access token, renewed first when less than the margin is left.
-    fn access_token(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let tokens = self.tokens.clone();
-        wait(py, async move { tokens.current().await }, |py, r| match r {
-            Ok(t) => Ok(t
-                .access_token
-                .expose()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind()),
-            Err(e) => Err(refresh_error(py, &e)),
-        })
+    fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        tokens::current(py, &self.tokens, Which::Access, false)
     }
     /// `await` form of `access_token()`.
     fn aaccess_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let tokens = self.tokens.clone();
-        awaitable(py, async move { tokens.current().await }, |py, r| match r {
-            Ok(t) => Ok(t
-                .access_token
-                .expose()
-                .into_pyobject(py)?
-                .into_any()
-                .unbind()),
-            Err(e) => Err(refresh_error(py, &e)),
-        })
+        tokens::current(py, &self.tokens, Which::Access, true)
     }
     /// The ID token (renewed like the access token), if `openid` was among the scopes.
-    fn id_token(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let tokens = self.tokens.clone();
-        wait(py, async move { tokens.current().await }, |py, r| match r {
-            Ok(t) => Ok(t
-                .id_token
-                .map(|t| t.expose().to_owned())
-                .into_pyobject(py)?
-                .into_any()
-                .unbind()),
-            Err(e) => Err(refresh_error(py, &e)),
-        })
+    fn id_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        tokens::current(py, &self.tokens, Which::Id, false)
     }
     /// The refresh token (a secret: store it like a password).
     #[getter]
     fn refresh_token(&self) -> Option<String> {
-        self.tokens
-            .tokens()
-            .refresh_token
-            .map(|t| t.expose().to_owned())
+        tokens::refresh_token(&self.tokens)
     }
     /// When the current tokens expire (aware UTC datetime).
     #[getter]
     fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        utc_datetime(py, secs(self.tokens.tokens().expires_at))
+        tokens::expires_at(py, &self.tokens)
     }
     /// Renews the tokens now at the token endpoint.
-    fn refresh(&self, py: Python<'_>) -> PyResult<()> {
-        let (tokens, stale) = (self.tokens.clone(), self.tokens.tokens().access_token);
-        crate::runtime::block_on(
-            py,
-            move || async move { tokens.renew_if_current(&stale).await },
-        )?
-        .map(|_| ())
-        .map_err(|e| refresh_error(py, &e))
+    fn refresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        tokens::renew(py, &self.tokens, false)
     }
     /// Revokes the refresh token at `/oauth2/revoke`.
     fn revoke(&self, py: Python<'_>) -> PyResult<()> {
@@ -249,16 +207,7 @@ impl LoginTokens {
     }
     /// The tokens as a dict (secrets: store them like a password).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let t = self.tokens.tokens();
-        let o = PyDict::new(py);
-        o.set_item("access_token", t.access_token.expose())?;
-        o.set_item("id_token", t.id_token.as_ref().map(|t| t.expose()))?;
-        o.set_item(
-            "refresh_token",
-            t.refresh_token.as_ref().map(|t| t.expose()),
-        )?;
-        o.set_item("expires_at", secs(t.expires_at))?;
-        Ok(o)
+        tokens::to_dict(py, &self.tokens)
     }
     fn __repr__(&self) -> String {
         format!(

@@ -18,6 +18,7 @@ mod identity;
 mod m2m;
 mod runtime;
 mod testing;
+mod tokens;
 mod user;
 mod verify;
 mod web;

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use cognito_auth::refresh::{RefreshError, RefreshingTokens, TokenRefresher, UserTokens};
 use cognito_auth::secret::{AccessToken, IdToken, Password, RefreshToken};
@@ -22,17 +22,16 @@ use pyo3::types::{PyDict, PyList};
 use crate::convert::utc_datetime;
 use crate::errors::{refresh_error, user_error};
 use crate::runtime::{awaitable, http_config, wait};
+use crate::tokens::{self, Which, secs};
 
 type Converted = PyResult<Py<PyAny>>;
 
-fn none(py: Python<'_>, r: Result<(), UserError>) -> Converted {
-    r.map(|()| py.None()).map_err(|e| user_error(py, &e))
+fn nothing(py: Python<'_>, (): ()) -> Converted {
+    Ok(py.None())
 }
 
-fn secs(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+fn none(py: Python<'_>, r: Result<(), UserError>) -> Converted {
+    r.map(|()| py.None()).map_err(|e| user_error(py, &e))
 }
 
 fn delivery(py: Python<'_>, d: &core::CodeDelivery) -> PyResult<Py<PyAny>> {
@@ -297,10 +296,6 @@ impl Session {
     }
 }
 
-fn string_or_none(py: Python<'_>, s: Option<String>) -> Converted {
-    Ok(s.into_pyobject(py)?.into_any().unbind())
-}
-
 #[pymethods]
 impl Session {
     /// The internal user name (`cognito:username`).
@@ -311,7 +306,7 @@ impl Session {
     /// When the current access and ID tokens expire (aware UTC datetime).
     #[getter]
     fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        utc_datetime(py, secs(self.tokens.tokens().expires_at))
+        tokens::expires_at(py, &self.tokens)
     }
     /// The device Cognito created at sign-in and asks the app to confirm
     /// (`(device_key, device_group_key)`), when device tracking is on.
@@ -331,62 +326,34 @@ impl Session {
     /// The refresh token, if one was issued (a secret: store it like a password).
     #[getter]
     fn refresh_token(&self) -> Option<String> {
-        self.tokens
-            .tokens()
-            .refresh_token
-            .map(|t| t.expose().to_owned())
+        tokens::refresh_token(&self.tokens)
     }
 
     /// The access token, renewed first when less than the margin is left.
-    fn access_token(&self, py: Python<'_>) -> Converted {
-        let fut = self.fresh_access();
-        wait(py, fut, |py, r| match r {
-            Ok(t) => Ok(t.expose().into_pyobject(py)?.into_any().unbind()),
-            Err(e) => Err(refresh_error(py, &e)),
-        })
+    fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        tokens::current(py, &self.tokens, Which::Access, false)
     }
     /// `await` form of `access_token()`.
     fn aaccess_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        awaitable(py, self.fresh_access(), |py, r| match r {
-            Ok(t) => Ok(t.expose().into_pyobject(py)?.into_any().unbind()),
-            Err(e) => Err(refresh_error(py, &e)),
-        })
+        tokens::current(py, &self.tokens, Which::Access, true)
     }
     /// The ID token (renewed like the access token), if the sign-in included `openid`.
-    fn id_token(&self, py: Python<'_>) -> Converted {
-        let tokens = self.tokens.clone();
-        wait(py, async move { tokens.current().await }, |py, r| match r {
-            Ok(t) => string_or_none(py, t.id_token.map(|t| t.expose().to_owned())),
-            Err(e) => Err(refresh_error(py, &e)),
-        })
+    fn id_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        tokens::current(py, &self.tokens, Which::Id, false)
     }
     /// `await` form of `id_token()`.
     fn aid_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let tokens = self.tokens.clone();
-        awaitable(py, async move { tokens.current().await }, |py, r| match r {
-            Ok(t) => string_or_none(py, t.id_token.map(|t| t.expose().to_owned())),
-            Err(e) => Err(refresh_error(py, &e)),
-        })
+        tokens::current(py, &self.tokens, Which::Id, true)
     }
 
     /// Renews the tokens now (`REFRESH_TOKEN_AUTH`). The refresh token is kept unless
     /// Cognito rotates it; a rotated one replaces it.
-    fn refresh(&self, py: Python<'_>) -> Converted {
-        let (tokens, stale) = (self.tokens.clone(), self.tokens.tokens().access_token);
-        wait(
-            py,
-            async move { tokens.renew_if_current(&stale).await },
-            |py, r| r.map(|_| py.None()).map_err(|e| refresh_error(py, &e)),
-        )
+    fn refresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        tokens::renew(py, &self.tokens, false)
     }
     /// `await` form of `refresh()`.
     fn arefresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let (tokens, stale) = (self.tokens.clone(), self.tokens.tokens().access_token);
-        awaitable(
-            py,
-            async move { tokens.renew_if_current(&stale).await },
-            |py, r| r.map(|_| py.None()).map_err(|e| refresh_error(py, &e)),
-        )
+        tokens::renew(py, &self.tokens, true)
     }
 
     /// pycognito's `check_token`: whether the access token has expired; with `renew=True`
@@ -409,7 +376,7 @@ impl Session {
             py,
             false,
             |c, t| async move { c.global_sign_out(&t).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
     /// `await` form of `sign_out()`.
@@ -418,7 +385,7 @@ impl Session {
             py,
             true,
             |c, t| async move { c.global_sign_out(&t).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
 
@@ -491,7 +458,7 @@ impl Session {
             py,
             false,
             move |c, t| async move { c.remember_device(&t, &key, remembered).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
     /// Forgets a device (this session's by default).
@@ -506,7 +473,7 @@ impl Session {
             py,
             false,
             move |c, t| async move { c.forget_device(&t, &key).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
     /// The user's devices: `[{"device_key": …, "attributes": {…}}]`.
@@ -587,7 +554,7 @@ impl Session {
             py,
             false,
             move |c, t| async move { c.verify_user_attribute(&t, &attribute, &code).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
     /// Changes the password.
@@ -602,7 +569,7 @@ impl Session {
             py,
             false,
             move |c, t| async move { c.change_password(&t, &old, &new).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
     /// Deletes the user (self-service `DeleteUser`).
@@ -611,7 +578,7 @@ impl Session {
             py,
             false,
             |c, t| async move { c.delete_user(&t).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
     /// Starts TOTP enrolment for the signed-in user (`AssociateSoftwareToken`): the secret and
@@ -646,7 +613,7 @@ impl Session {
                 c.verify_software_token(&t, &code, friendly_name.as_deref())
                     .await
             },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
     /// Sets MFA preferences: each of `totp`, `sms`, `email` is `"preferred"`, `"enabled"`,
@@ -686,7 +653,7 @@ impl Session {
             py,
             false,
             move |c, t| async move { c.set_user_mfa_preference(&t, totp, sms, email).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
 
@@ -718,7 +685,7 @@ impl Session {
             py,
             false,
             move |c, t| async move { c.complete_passkey_registration(&t, &credential).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
     /// The user's passkeys: `[{"credential_id", "name", "relying_party_id", "attachment",
@@ -759,23 +726,14 @@ impl Session {
             py,
             false,
             move |c, t| async move { c.delete_passkey(&t, &credential_id).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
 
     /// The tokens as a dict for a token store (`UserPool.restore_session` reads it back). It
     /// holds secrets: store it like a password.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let t = self.tokens.tokens();
-        let o = PyDict::new(py);
-        o.set_item("username", t.username)?;
-        o.set_item("access_token", t.access_token.expose())?;
-        o.set_item("id_token", t.id_token.as_ref().map(|t| t.expose()))?;
-        o.set_item(
-            "refresh_token",
-            t.refresh_token.as_ref().map(|t| t.expose()),
-        )?;
-        o.set_item("expires_at", secs(t.expires_at))?;
+        let o = tokens::to_dict(py, &self.tokens)?;
         o.set_item("device_key", self.device_key())?;
         Ok(o)
     }
@@ -1351,7 +1309,7 @@ impl UserPool {
             py,
             false,
             async move { c.confirm_sign_up(&username, &code).await },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
     /// Sends the sign-up code again; returns where it went.
@@ -1399,7 +1357,7 @@ impl UserPool {
                 c.confirm_forgot_password(&username, &code, &new_password)
                     .await
             },
-            |py, ()| Ok(py.None()),
+            nothing,
         )
     }
 
