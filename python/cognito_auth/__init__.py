@@ -33,7 +33,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cognito_auth import _aio, _native
+# `_aio` (and asyncio, a fifth of a sync program's start-up) is imported by the async
+# methods that need it, not here.
+from cognito_auth import _native
 from cognito_auth._native import (
     AccessToken,
     Challenge,
@@ -130,6 +132,8 @@ class Verifier(_native.Verifier):
         hit = self.verify_now(token)
         if hit is not None:
             return hit
+        from cognito_auth import _aio
+
         result: VerifiedToken = await _aio.run(self._verify_in_background, token)
         return result
 
@@ -153,6 +157,8 @@ class TokenSource(_native.TokenSource):
 
     async def atoken(self, scopes: str | Iterable[str] | None = None) -> AccessToken:
         """:meth:`token` for asyncio (never blocks the event loop)."""
+        from cognito_auth import _aio
+
         result: AccessToken = await _aio.run(self._token_in_background, scopes)
         return result
 

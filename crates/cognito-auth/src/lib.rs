@@ -113,6 +113,7 @@ pub mod identity;
 mod ids;
 pub mod jwks;
 pub mod m2m;
+mod random;
 pub mod refresh;
 pub mod secret;
 #[cfg(feature = "user")]

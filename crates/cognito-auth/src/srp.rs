@@ -26,7 +26,6 @@ use std::time::SystemTime;
 
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::hmac;
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use num_bigint_dig::BigUint;
@@ -196,9 +195,7 @@ impl SrpClient {
     /// A fresh client with 128 random bytes for `a` (as Cognito's SDKs draw it).
     pub fn new() -> Result<Self, SrpError> {
         let mut bytes = Zeroizing::new([0u8; 128]);
-        SystemRandom::new()
-            .fill(bytes.as_mut())
-            .map_err(|_| SrpError::Random)?;
+        crate::random::fill(bytes.as_mut()).map_err(|_| SrpError::Random)?;
         Self::with_private_bytes(bytes.as_ref())
     }
 
@@ -454,11 +451,10 @@ pub fn device_verifier(
     device_group_key: &str,
     device_key: &str,
 ) -> Result<DeviceVerifier, SrpError> {
-    let rng = SystemRandom::new();
     let mut pw = Zeroizing::new([0u8; 40]);
-    rng.fill(pw.as_mut()).map_err(|_| SrpError::Random)?;
+    crate::random::fill(pw.as_mut()).map_err(|_| SrpError::Random)?;
     let mut salt = [0u8; 16];
-    rng.fill(&mut salt).map_err(|_| SrpError::Random)?;
+    crate::random::fill(&mut salt).map_err(|_| SrpError::Random)?;
     device_verifier_from(device_group_key, device_key, pw.as_ref(), &salt)
 }
 

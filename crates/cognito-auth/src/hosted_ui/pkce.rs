@@ -3,7 +3,6 @@
 use std::fmt;
 
 use aws_lc_rs::digest::{SHA256, digest};
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -28,9 +27,7 @@ impl fmt::Debug for Pkce {
 
 pub(super) fn random_b64(bytes: usize) -> Result<String, HostedUiError> {
     let mut b = vec![0u8; bytes];
-    SystemRandom::new()
-        .fill(&mut b)
-        .map_err(|_| HostedUiError::Random)?;
+    crate::random::fill(&mut b).map_err(|_| HostedUiError::Random)?;
     Ok(URL_SAFE_NO_PAD.encode(b))
 }
 

@@ -23,7 +23,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use futures_util::future::BoxFuture;
 use zeroize::Zeroizing;
 
@@ -120,7 +119,7 @@ impl Lease {
         let mut b = [0u8; 16];
         // A failing system RNG leaves a fixed value: the lease then still works, it only
         // loses the fencing against a second holder after expiry.
-        let _ = SystemRandom::new().fill(&mut b);
+        let _ = crate::random::fill(&mut b);
         Lease {
             fencing: crate::hex::lower(&b),
         }
@@ -356,7 +355,7 @@ pub(crate) fn seal(secret: &str, key: &SharedKey, token: &M2mToken) -> Option<Ve
         .ok()?,
     );
     let mut nonce = [0u8; NONCE_LEN];
-    SystemRandom::new().fill(&mut nonce).ok()?;
+    crate::random::fill(&mut nonce).ok()?;
     let mut buf = Zeroizing::new(plain.to_vec());
     sealing
         .seal_in_place_append_tag(
