@@ -150,6 +150,11 @@ class Peer:
             result: list[Any] = json.loads(r.read())
             return result
 
+    def refresh_device_keys(self) -> list[str | None]:
+        with urllib.request.urlopen(f"{self.control}/refresh-device-keys", timeout=5) as r:
+            result: list[str | None] = json.loads(r.read())
+            return result
+
     def log(self) -> list[str]:
         with urllib.request.urlopen(f"{self.control}/log", timeout=5) as r:
             result: list[str] = json.loads(r.read())

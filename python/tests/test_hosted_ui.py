@@ -102,6 +102,15 @@ def test_login_with_pkce_then_refresh_and_revoke(ui_issuer: LocalIssuer) -> None
     restored.revoke()
 
 
+def test_login_prints_the_url(ui_issuer: LocalIssuer, capfd: pytest.CaptureFixture[str]) -> None:
+    browser = Browser()
+    tokens = hosted_ui.login(ui_issuer.base_url, "spa", redirect_uri=REDIRECT, opener=browser)
+    browser.join()
+    err = capfd.readouterr().err
+    assert browser.urls[0] in err  # printed for a browser on another machine
+    assert tokens.access_token() not in err
+
+
 def test_login_errors(ui_issuer: LocalIssuer) -> None:
     ui_issuer.fail_next_login("access_denied")
     browser = Browser()

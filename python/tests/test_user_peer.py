@@ -70,6 +70,9 @@ def test_device_confirmation_then_device_srp(peer: Peer) -> None:
     assert (creds.device_key, creds.device_group_key) == new_device
     assert session.device_key == creds.device_key
     assert session.new_device is None
+    # Once confirmed, every refresh names the device (or Cognito tracks a new one).
+    session.refresh()
+    assert peer.refresh_device_keys() == [creds.device_key]
     assert "device_password" in repr(creds) and creds.to_dict()["device_password"] not in repr(creds)
 
     stored = DeviceCredentials.from_dict(creds.to_dict())

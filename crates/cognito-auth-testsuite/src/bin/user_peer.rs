@@ -7,8 +7,9 @@
 //! Prints one JSON line: `{"url", "control", "pool", "client", "secret", "alias", "password",
 //! "issuer", "jwks"}`, then serves until its standard input closes. `control` answers
 //! `GET <control>/inbox/EMAIL` (or `/SMS`) with the last code sent there, `GET
-//! <control>/log` with the operations received so far and `GET <control>/metadata` with the
-//! `ClientMetadata` of each choice-based sign-in call.
+//! <control>/log` with the operations received so far, `GET <control>/metadata` with the
+//! `ClientMetadata` of each choice-based sign-in call and `GET <control>/refresh-device-keys`
+//! with the device key each refresh named once a device was confirmed.
 
 use std::io::Read;
 
@@ -30,6 +31,15 @@ async fn log(State(p): State<Shared>) -> axum::Json<Vec<String>> {
     axum::Json(p.lock().unwrap_or_else(|e| e.into_inner()).log.clone())
 }
 
+async fn refresh_device_keys(State(p): State<Shared>) -> axum::Json<Vec<Option<String>>> {
+    axum::Json(
+        p.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .refresh_device_keys
+            .clone(),
+    )
+}
+
 async fn metadata(State(p): State<Shared>) -> axum::Json<Vec<serde_json::Value>> {
     axum::Json(
         p.lock()
@@ -47,6 +57,7 @@ async fn main() {
         .route("/inbox/{channel}", get(inbox))
         .route("/log", get(log))
         .route("/metadata", get(metadata))
+        .route("/refresh-device-keys", get(refresh_device_keys))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
