@@ -19,6 +19,7 @@ from cognito_auth import Challenge, DeviceCredentials, Session, UserPool, Verifi
 from cognito_auth.exceptions import (
     CodeMismatchError,
     NotAuthorizedError,
+    TooManyRequestsError,
     UnknownChallengeError,
     UserPoolError,
 )
@@ -222,3 +223,19 @@ def test_recorded_devices_listing_remembering_forgetting(peer: Peer) -> None:
     assert devices[0]["attributes"]["device_name"] == "laptop"
     session.remember_device(False, device_key="us-east-1_11111111-aaaa")
     session.forget_device("us-east-1_22222222-bbbb")
+
+
+def test_recorded_account_calls(peer: Peer) -> None:
+    p = pool(peer)
+    sent = p.resend_confirmation_code("newuser")
+    assert sent == {"destination": "n***@e***.com", "medium": "EMAIL", "attribute": "email"}
+    with pytest.raises(TooManyRequestsError) as e:
+        p.resend_confirmation_code("ratelimited")
+    assert e.value.code == "LimitExceededException"
+
+    session = p.sign_in(peer.alias, peer.password)
+    assert isinstance(session, Session)
+    with pytest.raises(CodeMismatchError):
+        session.verify_attribute("email", "000000")
+    session.verify_attribute("email", "123456")
+    session.delete_user()
