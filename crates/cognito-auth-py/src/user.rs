@@ -277,16 +277,23 @@ impl Session {
         T: Send + 'static,
         C: for<'a> FnOnce(Python<'a>, T) -> Converted + Send + 'static,
     {
+        /// Why a call with the session's access token failed.
+        enum Failed {
+            /// Renewing the tokens first failed.
+            Renewal(RefreshError),
+            /// The call itself failed.
+            Call(UserError),
+        }
         let access = self.fresh_access();
         let client = self.client.clone();
         let fut = async move {
-            let token = access.await.map_err(Err)?;
-            op(client, token).await.map_err(Ok)
+            let token = access.await.map_err(Failed::Renewal)?;
+            op(client, token).await.map_err(Failed::Call)
         };
-        let finish = move |py: Python<'_>, r: Result<T, Result<UserError, RefreshError>>| match r {
+        let finish = move |py: Python<'_>, r: Result<T, Failed>| match r {
             Ok(v) => convert(py, v),
-            Err(Ok(e)) => Err(user_error(py, &e)),
-            Err(Err(e)) => Err(refresh_error(py, &e)),
+            Err(Failed::Call(e)) => Err(user_error(py, &e)),
+            Err(Failed::Renewal(e)) => Err(refresh_error(py, &e)),
         };
         if asynchronous {
             awaitable(py, fut, finish)
