@@ -200,6 +200,20 @@ def test_account_flows(moto: str) -> None:
     session = pool.sign_in("frank", "Third-Passw0rd", flow="password")
     assert isinstance(session, Session)
 
+    # The same flows from asyncio.
+    async def flows() -> None:
+        up = await pool.asign_up("grace", PASSWORD, {"email": "grace@example.com"})
+        assert up["user_confirmed"] is False
+        await pool.aconfirm_sign_up("grace", "123456")
+        await pool.aforgot_password("grace")
+        _, h = call(moto, "ForgotPassword", {"ClientId": p.client_id, "Username": "grace"})
+        await pool.aconfirm_forgot_password(
+            "grace", h["x-moto-forgot-password-confirmation-code"], "Fourth-Passw0rd"
+        )
+
+    asyncio.run(flows())
+    assert isinstance(pool.sign_in("grace", "Fourth-Passw0rd", flow="password"), Session)
+
     # Global sign-out: the session's tokens stop working.
     session.sign_out()
     with pytest.raises(NotAuthorizedError):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import asyncio
 import json
 
 from cognito_aws import Peer, authenticator_response, strict_peer
@@ -229,6 +230,7 @@ def test_recorded_account_calls(peer: Peer) -> None:
     p = pool(peer)
     sent = p.resend_confirmation_code("newuser")
     assert sent == {"destination": "n***@e***.com", "medium": "EMAIL", "attribute": "email"}
+    assert asyncio.run(p.aresend_confirmation_code("newuser")) == sent
     with pytest.raises(TooManyRequestsError) as e:
         p.resend_confirmation_code("ratelimited")
     assert e.value.code == "LimitExceededException"

@@ -218,7 +218,8 @@ pub(crate) struct Session {
     pub(crate) tokens: RefreshingTokens,
     refresher: Arc<Refresher>,
     new_device: Mutex<Option<core::NewDeviceMetadata>>,
-    issuer: String,
+    /// The `issuer` label of TOTP set-up URIs (the pool id).
+    totp_issuer: String,
 }
 
 impl Session {
@@ -226,7 +227,7 @@ impl Session {
         client: UserPoolClient,
         s: core::Session,
         margin: Duration,
-        issuer: String,
+        totp_issuer: String,
     ) -> Session {
         let refresher = Arc::new(Refresher {
             client: client.clone(),
@@ -243,7 +244,7 @@ impl Session {
             tokens,
             refresher,
             new_device,
-            issuer,
+            totp_issuer,
         }
     }
 
@@ -596,7 +597,7 @@ impl Session {
         py: Python<'py>,
         issuer: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let issuer = issuer.unwrap_or_else(|| self.issuer.clone());
+        let issuer = issuer.unwrap_or_else(|| self.totp_issuer.clone());
         let account = self.tokens.tokens().username.unwrap_or_default();
         self.with_access(
             py,
@@ -789,10 +790,10 @@ fn step_to_py(
     step: SignInStep,
 ) -> Converted {
     let margin = pool.get().margin;
-    let issuer = pool.get().issuer.clone();
+    let totp_issuer = pool.get().totp_issuer.clone();
     match step {
         SignInStep::Done(s) => {
-            Ok(Py::new(py, Session::create(client, s, margin, issuer))?.into_any())
+            Ok(Py::new(py, Session::create(client, s, margin, totp_issuer))?.into_any())
         }
         SignInStep::Challenge(c) => Ok(Py::new(
             py,
@@ -1019,7 +1020,7 @@ impl Challenge {
         let secret = r.map_err(|e| user_error(py, &e))?;
         let account = challenge.username().to_owned();
         *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = challenge;
-        let issuer = issuer.unwrap_or_else(|| self.pool.get().issuer.clone());
+        let issuer = issuer.unwrap_or_else(|| self.pool.get().totp_issuer.clone());
         Ok(totp_setup(secret, &issuer, &account))
     }
 
@@ -1039,7 +1040,8 @@ impl Challenge {
 pub(crate) struct UserPool {
     client: UserPoolClient,
     margin: Duration,
-    issuer: String,
+    /// The `issuer` label of TOTP set-up URIs (the pool id).
+    totp_issuer: String,
 }
 
 fn session_from_parts(
@@ -1084,6 +1086,100 @@ impl UserPool {
         } else {
             Ok(wait(py, fut, finish)?.into_bound(py))
         }
+    }
+
+    // The account calls (sync, or a coroutine with `asynchronous`).
+    fn sign_up_call<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        username: String,
+        password: String,
+        attributes: Option<BTreeMap<String, String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client.clone();
+        let (password, attributes) = (Password::new(password), attributes.unwrap_or_default());
+        self.run(
+            py,
+            asynchronous,
+            async move { c.sign_up(&username, &password, &attributes).await },
+            |py, r| {
+                let o = PyDict::new(py);
+                o.set_item("user_confirmed", r.user_confirmed)?;
+                o.set_item("user_sub", r.user_sub)?;
+                o.set_item(
+                    "code_delivery",
+                    r.code_delivery
+                        .as_ref()
+                        .map(|d| delivery(py, d))
+                        .transpose()?,
+                )?;
+                Ok(o.into_any().unbind())
+            },
+        )
+    }
+    fn confirm_sign_up_call<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        username: String,
+        code: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client.clone();
+        self.run(
+            py,
+            asynchronous,
+            async move { c.confirm_sign_up(&username, &code).await },
+            nothing,
+        )
+    }
+    fn resend_confirmation_code_call<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        username: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client.clone();
+        self.run(
+            py,
+            asynchronous,
+            async move { c.resend_confirmation_code(&username).await },
+            |py, d| delivery(py, &d),
+        )
+    }
+    fn forgot_password_call<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        username: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client.clone();
+        self.run(
+            py,
+            asynchronous,
+            async move { c.forgot_password(&username).await },
+            |py, d| delivery(py, &d),
+        )
+    }
+    fn confirm_forgot_password_call<'py>(
+        &self,
+        py: Python<'py>,
+        asynchronous: bool,
+        username: String,
+        code: String,
+        new_password: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.client.clone();
+        let new_password = Password::new(new_password);
+        self.run(
+            py,
+            asynchronous,
+            async move {
+                c.confirm_forgot_password(&username, &code, &new_password)
+                    .await
+            },
+            nothing,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1195,11 +1291,11 @@ impl UserPool {
         if let Some(m) = client_metadata {
             client = client.with_client_metadata(m);
         }
-        let issuer = client.pool_id().to_owned();
+        let totp_issuer = client.pool_id().to_owned();
         Ok(UserPool {
             client,
             margin,
-            issuer,
+            totp_issuer,
         })
     }
 
@@ -1270,7 +1366,7 @@ impl UserPool {
             self.client.clone(),
             s,
             self.margin,
-            self.issuer.clone(),
+            self.totp_issuer.clone(),
         ))
     }
 
@@ -1283,26 +1379,18 @@ impl UserPool {
         password: String,
         attributes: Option<BTreeMap<String, String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client.clone();
-        let (password, attributes) = (Password::new(password), attributes.unwrap_or_default());
-        self.run(
-            py,
-            false,
-            async move { c.sign_up(&username, &password, &attributes).await },
-            |py, r| {
-                let o = PyDict::new(py);
-                o.set_item("user_confirmed", r.user_confirmed)?;
-                o.set_item("user_sub", r.user_sub)?;
-                o.set_item(
-                    "code_delivery",
-                    r.code_delivery
-                        .as_ref()
-                        .map(|d| delivery(py, d))
-                        .transpose()?,
-                )?;
-                Ok(o.into_any().unbind())
-            },
-        )
+        self.sign_up_call(py, false, username, password, attributes)
+    }
+    /// `await` form of `sign_up()`.
+    #[pyo3(signature = (username, password, attributes=None))]
+    fn asign_up<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+        password: String,
+        attributes: Option<BTreeMap<String, String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.sign_up_call(py, true, username, password, attributes)
     }
     /// Confirms a sign-up with the code sent to the user.
     fn confirm_sign_up<'py>(
@@ -1311,13 +1399,16 @@ impl UserPool {
         username: String,
         code: String,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client.clone();
-        self.run(
-            py,
-            false,
-            async move { c.confirm_sign_up(&username, &code).await },
-            nothing,
-        )
+        self.confirm_sign_up_call(py, false, username, code)
+    }
+    /// `await` form of `confirm_sign_up()`.
+    fn aconfirm_sign_up<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+        code: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.confirm_sign_up_call(py, true, username, code)
     }
     /// Sends the sign-up code again; returns where it went.
     fn resend_confirmation_code<'py>(
@@ -1325,13 +1416,15 @@ impl UserPool {
         py: Python<'py>,
         username: String,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client.clone();
-        self.run(
-            py,
-            false,
-            async move { c.resend_confirmation_code(&username).await },
-            |py, d| delivery(py, &d),
-        )
+        self.resend_confirmation_code_call(py, false, username)
+    }
+    /// `await` form of `resend_confirmation_code()`.
+    fn aresend_confirmation_code<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.resend_confirmation_code_call(py, true, username)
     }
     /// Starts a password reset; returns where the code went.
     fn forgot_password<'py>(
@@ -1339,13 +1432,15 @@ impl UserPool {
         py: Python<'py>,
         username: String,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client.clone();
-        self.run(
-            py,
-            false,
-            async move { c.forgot_password(&username).await },
-            |py, d| delivery(py, &d),
-        )
+        self.forgot_password_call(py, false, username)
+    }
+    /// `await` form of `forgot_password()`.
+    fn aforgot_password<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.forgot_password_call(py, true, username)
     }
     /// Completes a password reset with the code.
     fn confirm_forgot_password<'py>(
@@ -1355,17 +1450,17 @@ impl UserPool {
         code: String,
         new_password: String,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.client.clone();
-        let new_password = Password::new(new_password);
-        self.run(
-            py,
-            false,
-            async move {
-                c.confirm_forgot_password(&username, &code, &new_password)
-                    .await
-            },
-            nothing,
-        )
+        self.confirm_forgot_password_call(py, false, username, code, new_password)
+    }
+    /// `await` form of `confirm_forgot_password()`.
+    fn aconfirm_forgot_password<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+        code: String,
+        new_password: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.confirm_forgot_password_call(py, true, username, code, new_password)
     }
 
     /// `SECRET_HASH` for a user name (for calls made outside this client, e.g. boto3 admin
